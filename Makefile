@@ -1,0 +1,42 @@
+# tipring — build, run and test the gateway firmware.
+GO      ?= go
+BIN     := bin
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: all build run test test-short bench lint cross clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/tipringd ./cmd/tipring
+
+# The daemon on its embedded default: simulated board, SIP on 127.0.0.1:5060,
+# web UI and API on http://127.0.0.1:8080. CDRs go to ./data.
+run: build
+	$(BIN)/tipringd --data-dir data
+
+# Every test, including interop with SIPp (sip-tester) on loopback.
+test:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# Unit tests only (no third-party peers).
+test-short:
+	$(GO) test -count=1 -short $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 20m ./dsp/... ./sip/... ./hal/... ./gateway/...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' ; git ls-files -o --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+cross:
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-amd64/ ./cmd/tipringd ./cmd/tipring
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/tipringd ./cmd/tipring
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,273 @@
+// Command tipringd is the tipring gateway daemon: it opens the telephony
+// board, starts the gateway, the SIP user agent, and the web UI / REST API.
+//
+// With no --config it runs the embedded default configuration: the simulated
+// board (4 FXS, 2 FXO, 1 E1), SIP on 127.0.0.1:5060 and HTTP on
+// 127.0.0.1:8080.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"tipring/gateway"
+	"tipring/hal"
+	"tipring/hal/sim"
+	"tipring/mgmt/api"
+	"tipring/mgmt/cdrstore"
+	"tipring/mgmt/config"
+	"tipring/sip"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// opener opens one kind of board from the configuration.
+type opener func(cfg *config.File, log *slog.Logger) (hal.Board, error)
+
+// openers are the hardware backends this build knows, wired explicitly.
+var openers = map[string]opener{
+	"sim": openSim,
+}
+
+func openSim(cfg *config.File, log *slog.Logger) (hal.Board, error) {
+	s := cfg.Board.Sim
+	return sim.New(sim.Config{
+		FXS: s.FXS, FXO: s.FXO, E1Spans: s.E1Spans, FrameMs: s.FrameMS,
+		Fast: s.Fast, Zone: cfg.Zone,
+		EchoLossDB: s.EchoLossDB, EchoDelay: time.Duration(s.EchoDelayMS) * time.Millisecond,
+		Logger: log.With("board", "sim"),
+	})
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stderr))
+}
+
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tipringd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "configuration file (default: the embedded simulated-board configuration)")
+	dataDir := fs.String("data-dir", "", "directory for the CDR database (overrides data_dir)")
+	httpAddr := fs.String("http", "", "web UI / API listen address (overrides http.listen)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	printDefault := fs.Bool("print-default-config", false, "print the embedded default configuration and exit")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *printDefault {
+		os.Stdout.Write(config.DefaultYAML())
+		return 0
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "tipringd: --log-level: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	cfg := config.Default()
+	if *cfgPath != "" {
+		var err error
+		if cfg, err = config.Load(*cfgPath); err != nil {
+			fmt.Fprintf(stderr, "tipringd: %v\n", err)
+			return 1
+		}
+	}
+	if *dataDir != "" {
+		cfg.DataDir = *dataDir
+	}
+	if *httpAddr != "" {
+		cfg.HTTP.Listen = *httpAddr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("tipringd stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// chooseDataDir picks where the CDR database lives: the configured
+// directory, systemd's StateDirectory, or the user's state directory.
+func chooseDataDir(configured string) (string, error) {
+	dir := configured
+	if dir == "" {
+		dir = os.Getenv("STATE_DIRECTORY")
+	}
+	if dir == "" {
+		if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+			dir = filepath.Join(d, "tipring")
+		} else if home, err := os.UserHomeDir(); err == nil {
+			dir = filepath.Join(home, ".local", "state", "tipring")
+		} else {
+			dir = "tipring-data"
+		}
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", fmt.Errorf("data directory: %w", err)
+	}
+	return dir, nil
+}
+
+func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
+	open, ok := openers[cfg.Board.Backend]
+	if !ok {
+		return fmt.Errorf("board backend %q is not available in this build", cfg.Board.Backend)
+	}
+	board, err := open(cfg, log)
+	if err != nil {
+		return fmt.Errorf("open board: %w", err)
+	}
+	defer board.Close()
+
+	dir, err := chooseDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	cdr, err := cdrstore.Open(filepath.Join(dir, "cdr.db"))
+	if err != nil {
+		return err
+	}
+	defer cdr.Close()
+
+	gw, err := gateway.New(gateway.Options{
+		Config: cfg.Gateway(), Board: board, CDR: cdr,
+		Logger: log.With("component", "gateway"), Version: version,
+	})
+	if err != nil {
+		return err
+	}
+	ua, err := sip.New(sipConfig(cfg, log), gw)
+	if err != nil {
+		return err
+	}
+	gw.AttachSIP(ua)
+
+	var simCtl api.SimControl
+	if sb, ok := board.(*sim.Board); ok {
+		simCtl = &simControl{b: sb}
+	}
+	handler := api.NewHandler(api.Options{
+		Gateway:     gatewayView{gw},
+		CDR:         cdr,
+		Sim:         simCtl,
+		ConfigCheck: func(b []byte) error { _, err := config.Parse(b, "config"); return err },
+		Logger:      log.With("component", "api"),
+		Version:     version,
+	})
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 3)
+	go func() { errc <- gw.Run(ctx) }()
+	go func() {
+		if err := ua.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			errc <- fmt.Errorf("sip: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	select {
+	case <-ua.Ready():
+	case err := <-errc:
+		return err
+	}
+	log.Info("tipringd running", "version", version, "board", board.Name(),
+		"sip", cfg.SIP.Listen, "http", "http://"+ln.Addr().String(), "data", dir)
+	daemon.SdNotify(false, daemon.SdNotifyReady)
+	go watchdog(ctx)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+	}
+	daemon.SdNotify(false, daemon.SdNotifyStopping)
+	cancel()
+	shut, done := context.WithTimeout(context.Background(), 3*time.Second)
+	defer done()
+	srv.Shutdown(shut)
+	return runErr
+}
+
+// watchdog pings systemd's watchdog at half its interval while ctx lives.
+func watchdog(ctx context.Context) {
+	every, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || every == 0 {
+		return
+	}
+	t := time.NewTicker(every / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+		}
+	}
+}
+
+func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
+	sc := sip.Config{
+		Listen:     cfg.SIP.Listen,
+		Host:       cfg.SIP.Host,
+		UserAgent:  cfg.SIP.UserAgent,
+		RTPPortMin: cfg.SIP.RTPPortMin,
+		RTPPortMax: cfg.SIP.RTPPortMax,
+		Codecs:     cfg.SIP.Codecs,
+		DTMFPT:     uint8(cfg.SIP.DTMFPT),
+		Logger:     log.With("component", "sip"),
+	}
+	for _, a := range cfg.Accounts {
+		sc.Accounts = append(sc.Accounts, sip.Account{
+			Name: a.Name, User: a.User, Domain: a.Domain, AuthUser: a.AuthUser,
+			Password: a.Password, DisplayName: a.DisplayName,
+			Registrar: a.Registrar, Proxy: a.Proxy,
+			Expires: time.Duration(a.Expires) * time.Second,
+		})
+	}
+	return sc
+}
+
+// gatewayView adapts the gateway to the API's read-only view.
+type gatewayView struct{ g *gateway.Gateway }
+
+func (v gatewayView) Status() gateway.Status      { return v.g.Status() }
+func (v gatewayView) Ports() []gateway.PortStatus { return v.g.Ports() }
+func (v gatewayView) Calls() []gateway.CallInfo   { return v.g.Calls() }
+func (v gatewayView) Registrations() []api.Registration {
+	var out []api.Registration
+	for _, r := range v.g.Registrations() {
+		out = append(out, api.Registration{
+			Account: r.Account, AOR: r.AOR, Registered: r.Registered,
+			Expires: r.Expires, LastError: r.LastError,
+		})
+	}
+	return out
+}

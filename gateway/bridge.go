@@ -1,0 +1,84 @@
+package gateway
+
+import (
+	"sync/atomic"
+
+	"tipring/sip/media"
+)
+
+// frameRing is a single-producer single-consumer queue of audio frames: the
+// producer is one channel loop (Push), the consumer another (Pull). It never
+// blocks and never allocates after construction.
+type frameRing struct {
+	bufs       [][]int16
+	head, tail atomic.Uint64 // head: next to read; tail: next to write
+}
+
+// ringDepth is the queue size in frames. Two channel loops on one board tick
+// in either order within a frame period, so the queue starts primed with two
+// frames of silence: depth then swings between one and three and never runs
+// dry.
+const (
+	ringDepth = 8
+	ringPrime = 2
+)
+
+func newFrameRing(frameSamples int) *frameRing {
+	r := &frameRing{bufs: make([][]int16, ringDepth)}
+	for i := range r.bufs {
+		r.bufs[i] = make([]int16, frameSamples)
+	}
+	r.tail.Store(ringPrime)
+	return r
+}
+
+func (r *frameRing) push(frame []int16) {
+	t := r.tail.Load()
+	if t-r.head.Load() >= ringDepth {
+		// Full: the consumer stalled. Drop this frame rather than block.
+		return
+	}
+	copy(r.bufs[t%ringDepth], frame)
+	r.tail.Store(t + 1)
+}
+
+func (r *frameRing) pull(frame []int16) {
+	h := r.head.Load()
+	if h == r.tail.Load() {
+		clear(frame)
+		return
+	}
+	copy(frame, r.bufs[h%ringDepth])
+	r.head.Store(h + 1)
+}
+
+// crossLeg is one end of a local (port-to-port) connection.
+type crossLeg struct {
+	out *frameRing // what this port says
+	in  *frameRing // what the other port says
+}
+
+func (l *crossLeg) Push(frame []int16) { l.out.push(frame) }
+func (l *crossLeg) Pull(frame []int16) { l.in.pull(frame) }
+
+// crossConnect returns the two ends of a local call between two ports.
+func crossConnect(frameSamples int) (a, b *crossLeg) {
+	ab, ba := newFrameRing(frameSamples), newFrameRing(frameSamples)
+	return &crossLeg{out: ab, in: ba}, &crossLeg{out: ba, in: ab}
+}
+
+// mediaLeg adapts a SIP media session to the FXS port's leg interfaces.
+type mediaLeg struct{ s *media.Session }
+
+func (l mediaLeg) Push(frame []int16)   { l.s.Push(frame) }
+func (l mediaLeg) Pull(frame []int16)   { l.s.Pull(frame) }
+func (l mediaLeg) BeginDTMF(digit byte) { l.s.BeginDTMF(digit) }
+func (l mediaLeg) EndDTMF()             { l.s.EndDTMF() }
+
+func (l mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
+	ev, ok := l.s.PollDTMF()
+	if !ok {
+		return 0, false, false
+	}
+	return ev.Digit, ev.End, true
+}

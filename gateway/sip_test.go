@@ -1,0 +1,314 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"tipring/dsp/measure"
+	"tipring/hal/sim"
+	"tipring/sip"
+	"tipring/sip/media"
+	"tipring/sip/siptest"
+)
+
+// peerAudio clocks a SIP peer's media session in real time: every 20 ms it
+// sends a frame (a tone or silence), plays out a frame into a recording and
+// collects RFC 4733 digits.
+type peerAudio struct {
+	s    *media.Session
+	stop chan struct{}
+	done chan struct{}
+
+	mu     sync.Mutex
+	freq   float64
+	level  float64
+	heard  []int16
+	digits []byte
+}
+
+func newPeerAudio(s *media.Session) *peerAudio {
+	p := &peerAudio{s: s, stop: make(chan struct{}), done: make(chan struct{})}
+	go p.run()
+	return p
+}
+
+func (p *peerAudio) run() {
+	defer close(p.done)
+	tx, rx := make([]int16, 160), make([]int16, 160)
+	phase := 0.0
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		if p.freq > 0 {
+			phase = measure.Sine(tx, p.freq, p.level, phase)
+		} else {
+			clear(tx)
+		}
+		p.mu.Unlock()
+		p.s.Push(tx)
+		p.s.Pull(rx)
+		p.mu.Lock()
+		p.heard = append(p.heard, rx...)
+		for {
+			ev, ok := p.s.PollDTMF()
+			if !ok {
+				break
+			}
+			if !ev.End {
+				p.digits = append(p.digits, ev.Digit)
+			}
+		}
+		p.mu.Unlock()
+	}
+}
+
+func (p *peerAudio) play(freq, level float64) {
+	p.mu.Lock()
+	p.freq, p.level = freq, level
+	p.mu.Unlock()
+}
+
+// listen returns what the peer hears during the next d.
+func (p *peerAudio) listen(d time.Duration) []int16 {
+	p.mu.Lock()
+	start := len(p.heard)
+	p.mu.Unlock()
+	time.Sleep(d)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]int16(nil), p.heard[start:]...)
+}
+
+func (p *peerAudio) receivedDigits() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return string(p.digits)
+}
+
+func (p *peerAudio) close() {
+	close(p.stop)
+	<-p.done
+}
+
+// noCalls is a Handler for a peer that only places calls.
+type noCalls struct{}
+
+func (noCalls) OnIncoming(_ string, c *sip.Call) { c.Reject(603, "Decline") }
+
+func startUA(t *testing.T, cfg sip.Config, h sip.Handler) *sip.UA {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ua, err := sip.New(cfg, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { ua.Run(ctx); close(done) }()
+	select {
+	case <-ua.Ready():
+	case <-time.After(5 * time.Second):
+		t.Fatal("UA not ready")
+	}
+	t.Cleanup(func() { cancel(); <-done })
+	return ua
+}
+
+func waitReal(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func waitEvent(t *testing.T, c *sip.Call, want sip.EventKind) sip.Event {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case ev, ok := <-c.Events():
+			if !ok {
+				t.Fatalf("call events closed while waiting for %v", want)
+			}
+			if ev.Kind == want {
+				return ev
+			}
+			if ev.Kind == sip.EventFailed || ev.Kind == sip.EventEnded {
+				t.Fatalf("call ended (%v %d %s) while waiting for %v", ev.Kind, ev.Code, ev.Reason, want)
+			}
+		case <-timeout:
+			t.Fatalf("no %v event", want)
+		}
+	}
+}
+
+// TestRegisteredPortCalledBySIPPeer: FXS port 1 registers with digest auth to
+// a registrar; a SIP peer calls the contact it registered; the phone rings
+// and answers; audio is measured both ways through RTP; keys pressed on the
+// phone arrive at the peer as RFC 4733 events; the peer's BYE ends the first
+// call and the phone's hang-up the second.
+func TestRegisteredPortCalledBySIPPeer(t *testing.T) {
+	reg := siptest.NewRegistrar(t, map[string]string{"2001": "s3cret"}, 3600)
+	b, err := sim.New(sim.Config{NoEcho: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdr := &memCDR{}
+	gw, err := New(Options{Board: b, CDR: cdr, Config: Config{
+		Zone:  "us",
+		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}, {Span: 1, Chan: 2, Extension: "2002"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua := startUA(t, sip.Config{
+		Listen:     []string{"udp:127.0.0.1:0"},
+		RTPPortMin: 30000, RTPPortMax: 30999,
+		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Password: "s3cret", Registrar: reg.URI(), Expires: time.Hour}},
+	}, gw)
+	gw.AttachSIP(ua)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { gw.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); b.Close(); <-done })
+
+	waitReal(t, "registration", 10*time.Second, func() bool { _, ok := reg.Contact("2001"); return ok })
+	contact, _ := reg.Contact("2001")
+	if reg.Accepted("2001") != 1 || reg.Rejected() != 0 {
+		t.Errorf("registrar accepted %d, rejected %d REGISTERs; want 1, 0", reg.Accepted("2001"), reg.Rejected())
+	}
+	waitReal(t, "port shows registered", 5*time.Second, func() bool { return gw.Ports()[0].Registered })
+
+	peer := startUA(t, sip.Config{
+		Listen:     []string{"udp:127.0.0.1:0"},
+		RTPPortMin: 31000, RTPPortMax: 31999,
+		Accounts: []sip.Account{{Name: "peer", User: "9000", Domain: "127.0.0.1"}},
+	}, noCalls{})
+	phone, _ := b.Phone(1)
+
+	for round, byePeer := range []bool{true, false} {
+		t.Run(fmt.Sprintf("call%d", round+1), func(t *testing.T) {
+			c, err := peer.Dial(context.Background(), "peer", contact)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitEvent(t, c, sip.EventRinging)
+			if !phone.Ringing() {
+				waitReal(t, "phone rings", 5*time.Second, phone.Ringing)
+			}
+			phone.OffHook()
+			waitEvent(t, c, sip.EventAnswered)
+			if c.Media() == nil {
+				t.Fatal("no media after answer")
+			}
+			pa := newPeerAudio(c.Media())
+			defer pa.close()
+
+			pa.play(1004, -10)
+			time.Sleep(400 * time.Millisecond)
+			checkTone(t, "peer → phone", phone.Listen(time.Second), 1004, -10)
+			pa.play(0, 0)
+			phone.PlayTone(1004, -16)
+			time.Sleep(400 * time.Millisecond)
+			checkTone(t, "phone → peer", pa.listen(time.Second), 1004, -16)
+			phone.StopPlay()
+
+			if err := phone.Dial("159#"); err != nil {
+				t.Fatal(err)
+			}
+			waitReal(t, "RFC 4733 digits at the peer", 5*time.Second, func() bool { return len(pa.receivedDigits()) >= 4 })
+			if got := pa.receivedDigits(); got != "159#" {
+				t.Errorf("peer received digits %q, want 159#", got)
+			}
+
+			if byePeer {
+				c.Hangup()
+				waitReal(t, "port hears far-end hang-up", 5*time.Second, func() bool { return gw.Ports()[0].State == PortTone })
+				phone.OnHook()
+			} else {
+				phone.OnHook()
+				waitEvent(t, c, sip.EventEnded)
+			}
+			waitReal(t, "port idle", 5*time.Second, func() bool { return gw.Ports()[0].State == PortIdle && len(gw.Calls()) == 0 })
+		})
+	}
+	recs := cdr.all()
+	if len(recs) != 2 {
+		t.Fatalf("%d CDRs, want 2", len(recs))
+	}
+	for i, want := range []string{"remote", "callee"} {
+		if recs[i].Direction != "inbound" || recs[i].Disposition != "ANSWERED" || recs[i].Cause != want || recs[i].From != "9000" {
+			t.Errorf("CDR %d: %+v", i, recs[i])
+		}
+	}
+}
+
+// TestPhoneCallsSIPPeerBusy: an outbound call answered 486 gives the phone
+// busy tone and a BUSY CDR.
+func TestPhoneCallsSIPPeerBusy(t *testing.T) {
+	busy := startUA(t, sip.Config{
+		Listen:     []string{"udp:127.0.0.1:0"},
+		RTPPortMin: 32000, RTPPortMax: 32999,
+		Accounts: []sip.Account{{Name: "b", User: "3000", Domain: "127.0.0.1"}},
+	}, busyHandler{})
+	b, err := sim.New(sim.Config{NoEcho: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdr := &memCDR{}
+	target := "sip:{n}@" + busy.ListenAddr("udp").String()
+	gw, err := New(Options{Board: b, CDR: cdr, Config: Config{
+		Zone: "de", DigitMap: "3xxx",
+		Ports:  []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}},
+		Routes: []Route{{Pattern: "3xxx", Target: target}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua := startUA(t, sip.Config{
+		Listen:     []string{"udp:127.0.0.1:0"},
+		RTPPortMin: 33000, RTPPortMax: 33999,
+		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}},
+	}, gw)
+	gw.AttachSIP(ua)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { gw.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); b.Close(); <-done })
+
+	phone, _ := b.Phone(1)
+	phone.OffHook()
+	time.Sleep(300 * time.Millisecond)
+	phone.Dial("3000")
+	waitReal(t, "busy tone state", 10*time.Second, func() bool { return gw.Ports()[0].State == PortTone })
+	// de busy: 425 Hz, 480 ms on / 480 ms off.
+	x := phone.Listen(2 * time.Second)
+	if l := measure.ToneLevelDBm0(x, 425); l < -30 {
+		t.Errorf("no 425 Hz busy tone (%.1f dBm0)", l)
+	}
+	phone.OnHook()
+	waitReal(t, "CDR", 5*time.Second, func() bool { return len(cdr.all()) == 1 })
+	if r := cdr.all()[0]; r.Disposition != "BUSY" || r.Direction != "outbound" || r.To != "3000" {
+		t.Errorf("CDR %+v", r)
+	}
+}
+
+type busyHandler struct{}
+
+func (busyHandler) OnIncoming(_ string, c *sip.Call) { c.Reject(486, "Busy Here") }

@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"time"
+)
+
+// Config is everything the gateway needs to run, already validated. The YAML
+// file schema lives in mgmt/config, which produces a Config.
+type Config struct {
+	// Zone is the tone zone: "us", "uk", "de", "cn", ...
+	Zone string
+	// DigitMap is the dial plan for FXS ports in ATA syntax, e.g.
+	// "[2-4]xxx|*xx|0T|[5-9]xxxxxx". Empty means a default.
+	DigitMap string
+	// InterDigit is the long inter-digit timer (T): how long to wait for the
+	// next digit when the map wants more. ShortInterDigit (S) applies when a
+	// map entry is already complete but a longer one could still match.
+	InterDigit      time.Duration
+	ShortInterDigit time.Duration
+	// FirstDigit is how long dial tone plays before the line gives up
+	// (then congestion/howler).
+	FirstDigit time.Duration
+	// OffHookWarning is how long a phone may stay off hook after the call
+	// ended (or without dialling) before the howler plays.
+	OffHookWarning time.Duration
+	// NoAnswer is how long an incoming call rings an FXS port before it is
+	// given up (the caller receives 480).
+	NoAnswer time.Duration
+	// Ports maps each FXS port to its extension and SIP account.
+	Ports []PortConfig
+	// Routes decide where dialled numbers go. Local extensions (Ports) are
+	// matched first; then Routes in order.
+	Routes []Route
+}
+
+// PortConfig configures one FXS port.
+type PortConfig struct {
+	Span      int    // span number (1 for the analog span)
+	Chan      int    // channel within the span
+	Extension string // local extension number, e.g. "2001"
+	// Account is the SIP account name bound to this port ("" = none). Incoming
+	// SIP calls to this account ring the port; outgoing calls from the port use it.
+	Account string
+	// CallerName is shown to the far end (From display name).
+	CallerName string
+}
+
+// Route sends dialled numbers that match Pattern (digit map syntax) to a SIP
+// destination through an account.
+type Route struct {
+	Pattern string
+	// Account to place the call through (its registrar/proxy and credentials).
+	Account string
+	// Target is a SIP URI template; "{n}" is replaced by the dialled number.
+	// Empty means sip:{n}@<account domain>.
+	Target string
+	// Strip removes leading digits; Prefix is added afterwards.
+	Strip  int
+	Prefix string
+}
+
+// PortState is what a port is doing now, for status views.
+type PortState string
+
+const (
+	PortIdle      PortState = "idle"
+	PortDialling  PortState = "dialling"
+	PortRinging   PortState = "ringing" // our phone is ringing (incoming)
+	PortCalling   PortState = "calling" // outgoing call waiting for answer
+	PortConnected PortState = "connected"
+	PortTone      PortState = "tone" // busy/congestion/howler
+	PortDown      PortState = "down"
+)
+
+// PortStatus is the read-only view of one port.
+type PortStatus struct {
+	Name       string    `json:"name"`
+	Span       int       `json:"span"`
+	Chan       int       `json:"chan"`
+	Kind       string    `json:"kind"`
+	Extension  string    `json:"extension,omitempty"`
+	Account    string    `json:"account,omitempty"`
+	State      PortState `json:"state"`
+	LineState  string    `json:"line_state"` // the state machine's own state name
+	OffHook    bool      `json:"off_hook"`
+	Registered bool      `json:"registered"`
+	CallID     string    `json:"call_id,omitempty"`
+}
+
+// CallInfo is the read-only view of one call in the call table.
+type CallInfo struct {
+	ID        string    `json:"id"`
+	From      string    `json:"from"`      // calling number
+	To        string    `json:"to"`        // called number
+	Direction string    `json:"direction"` // "local", "outbound" (to SIP), "inbound" (from SIP)
+	State     string    `json:"state"`
+	Legs      []string  `json:"legs"` // e.g. "FXS/1/1", "sip:2001@127.0.0.1"
+	Start     time.Time `json:"start"`
+	Answer    time.Time `json:"answer,omitzero"`
+	Codec     string    `json:"codec,omitempty"`
+}
+
+// CDR is one call detail record, written when a call ends.
+type CDR struct {
+	CallID      string    `json:"call_id"`
+	Direction   string    `json:"direction"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	SrcLeg      string    `json:"src_leg"`
+	DstLeg      string    `json:"dst_leg"`
+	Start       time.Time `json:"start"`
+	Answer      time.Time `json:"answer,omitzero"`
+	End         time.Time `json:"end"`
+	Duration    float64   `json:"duration_s"`  // billable: answer → end, seconds
+	Disposition string    `json:"disposition"` // ANSWERED, NO ANSWER, BUSY, FAILED, CANCELLED
+	Cause       string    `json:"cause"`       // who/what ended it: "caller", "callee", "sip 486", ...
+	Codec       string    `json:"codec,omitempty"`
+}
+
+// CDRSink stores CDRs. WriteCDR is called from the gateway's event goroutine
+// and must not block for long.
+type CDRSink interface {
+	WriteCDR(CDR) error
+}
+
+// Status is the overall read-only view.
+type Status struct {
+	Version     string    `json:"version"`
+	Board       string    `json:"board"`
+	Zone        string    `json:"zone"`
+	Started     time.Time `json:"started"`
+	ActiveCalls int       `json:"active_calls"`
+	TotalCalls  uint64    `json:"total_calls"`
+	Ports       int       `json:"ports"`
+}

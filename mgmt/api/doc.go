@@ -1,0 +1,49 @@
+// Package api serves tipring's management HTTP interface: the REST API
+// under /api/v1/, Prometheus metrics at /metrics and the web UI at /.
+//
+// # Routes
+//
+//	GET  /api/v1/status          gateway.Status
+//	GET  /api/v1/ports           []gateway.PortStatus
+//	GET  /api/v1/calls           []gateway.CallInfo
+//	GET  /api/v1/registrations   []Registration
+//	GET  /api/v1/cdr             []gateway.CDR, newest first; ?limit=N (0-10000),
+//	                             ?since= (RFC 3339, Unix seconds or a duration ago), ?number=
+//	POST /api/v1/config/check    body: a YAML configuration; answer {"ok":bool,"errors":[...]}
+//	GET  /api/v1/sim             the simulated board's snapshot
+//	POST /api/v1/sim/{target}/{port}/{op}
+//	                             target phone: offhook onhook flash stop dial pulse play record
+//	                             target line:  ring stop answer hangup play record
+//	                             optional JSON body (or query parameters):
+//	                             {"digits","freq","level","seconds","number","name"};
+//	                             answer {"data":...,"samples":N}, or for record with
+//	                             ?format=wav or Accept: audio/wav a 16-bit 8 kHz mono WAV file
+//	GET  /metrics                Prometheus text exposition
+//	GET  /                       web UI (index.html + app.js, embedded)
+//
+// Every error is JSON {"error":"..."}: 400 for malformed input (bad port
+// number, unknown op, bad JSON, limit not a number), 404 for an unknown
+// route or a missing facility (no simulator, no CDR store), 405 for a wrong
+// method (with Allow), 409/404/400 when a SimControl wraps ErrConflict,
+// ErrNotFound or ErrInvalid, 413 for a body over 1 MiB, 500 only for a
+// failure inside the daemon. A panic in a handler is recovered, logged and
+// answered with 500.
+//
+// # Metrics
+//
+// A private prometheus.Registry holds a collector that reads the Gateway
+// views at scrape time (tipring_calls_active, tipring_calls_total,
+// tipring_ports{state}, tipring_port_off_hook{port},
+// tipring_sip_registered{account}, tipring_build_info{version}) plus the Go
+// runtime and process collectors. Metric names follow the Prometheus
+// naming conventions (counters end in _total); the exposition format is
+// the Prometheus text format 0.0.4 / OpenMetrics as negotiated by promhttp.
+// WAV output is RIFF/WAVE PCM (WAVE_FORMAT_PCM, 16-bit little-endian).
+//
+// # Concurrency
+//
+// The handler is safe for concurrent requests. It calls the Gateway,
+// CDRQuerier and SimControl from request goroutines, concurrently, so their
+// implementations must be safe for concurrent use. The package keeps no
+// global state.
+package api

@@ -1,0 +1,249 @@
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"time"
+
+	"tipring/gateway"
+)
+
+// File is the whole configuration file. Field names follow the YAML keys;
+// doc.go and example.yaml describe every one of them.
+type File struct {
+	Board    Board     `yaml:"board"`
+	Zone     string    `yaml:"zone"`
+	DataDir  string    `yaml:"data_dir"`
+	HTTP     HTTP      `yaml:"http"`
+	SIP      SIP       `yaml:"sip"`
+	Accounts []Account `yaml:"accounts"`
+	Dialplan Dialplan  `yaml:"dialplan"`
+	Ports    []Port    `yaml:"ports"`
+	Routes   []Route   `yaml:"routes"`
+
+	// Name is the file name used in error messages ("tipring.yaml").
+	Name string `yaml:"-"`
+	// pos maps a field path ("sip.listen[1]") to where its value was written.
+	pos map[string]position
+}
+
+// Board selects and configures the telephony hardware backend.
+type Board struct {
+	Backend string `yaml:"backend"` // "sim" or "dahdi"
+	Sim     Sim    `yaml:"sim"`
+	Dahdi   Dahdi  `yaml:"dahdi"`
+}
+
+// Sim configures the simulated board (hal/sim).
+type Sim struct {
+	FXS         int     `yaml:"fxs"`           // analog phone ports
+	FXO         int     `yaml:"fxo"`           // analog line ports to the simulated CO
+	E1Spans     int     `yaml:"e1_spans"`      // E1 spans with a simulated ISDN network side
+	FrameMS     int     `yaml:"frame_ms"`      // audio frame length: 10, 20 or 30 ms
+	EchoLossDB  float64 `yaml:"echo_loss_db"`  // hybrid echo return loss of the simulated lines
+	EchoDelayMS int     `yaml:"echo_delay_ms"` // echo path delay
+	Fast        bool    `yaml:"fast"`          // run the board clock faster than real time
+}
+
+// Dahdi configures the DAHDI backend.
+type Dahdi struct {
+	DevDir string `yaml:"dev_dir"`
+}
+
+// HTTP configures the web UI, REST API and /metrics listener.
+type HTTP struct {
+	Listen string `yaml:"listen"` // host:port
+}
+
+// SIP configures the SIP user agent shared by every account.
+type SIP struct {
+	// Listen holds "transport:host:port" entries, transport udp or tcp.
+	Listen []string `yaml:"listen"`
+	// Host is the address advertised in Contact and SDP; empty means the
+	// first listen address (see AdvertisedHost).
+	Host      string `yaml:"host"`
+	UserAgent string `yaml:"user_agent"`
+	// RTPPorts is the range as written ("10000-10999"); RTPPortMin and
+	// RTPPortMax are its parsed bounds, inclusive.
+	RTPPorts   string   `yaml:"rtp_ports"`
+	RTPPortMin int      `yaml:"-"`
+	RTPPortMax int      `yaml:"-"`
+	Codecs     []string `yaml:"codecs"`  // in order of preference: PCMU, PCMA
+	DTMFPT     int      `yaml:"dtmf_pt"` // RFC 4733 telephone-event payload type
+}
+
+// Account is a SIP account; ports and routes refer to it by Name.
+type Account struct {
+	Name        string `yaml:"name"`
+	User        string `yaml:"user"`
+	AuthUser    string `yaml:"auth_user"` // "" = User
+	Password    string `yaml:"password"`
+	Domain      string `yaml:"domain"` // "" = the registrar's host
+	DisplayName string `yaml:"display_name"`
+	Registrar   string `yaml:"registrar"` // sip: or sips: URI; "" = do not register
+	Proxy       string `yaml:"proxy"`     // outbound proxy URI; "" = none
+	Expires     int    `yaml:"expires"`   // requested registration lifetime, seconds
+}
+
+// Dialplan holds the FXS digit collection settings.
+type Dialplan struct {
+	DigitMap        string        `yaml:"digit_map"`
+	InterDigit      time.Duration `yaml:"inter_digit"`
+	ShortInterDigit time.Duration `yaml:"short_inter_digit"`
+	FirstDigit      time.Duration `yaml:"first_digit"`
+	OffHookWarning  time.Duration `yaml:"off_hook_warning"`
+	NoAnswer        time.Duration `yaml:"no_answer"`
+}
+
+// Port binds an FXS channel to an extension and an account.
+type Port struct {
+	Span       int    `yaml:"span"`
+	Chan       int    `yaml:"chan"`
+	Extension  string `yaml:"extension"`
+	Account    string `yaml:"account"`
+	CallerName string `yaml:"caller_name"`
+}
+
+// Route sends dialled numbers matching Pattern through an account.
+type Route struct {
+	Pattern string `yaml:"pattern"`
+	Account string `yaml:"account"`
+	Target  string `yaml:"target"`
+	Strip   int    `yaml:"strip"`
+	Prefix  string `yaml:"prefix"`
+}
+
+// setDefaults gives a new accounts element its defaults before its fields
+// are read, so an explicit "expires: 0" is still caught by validation.
+func (a *Account) setDefaults() { a.Expires = 3600 }
+
+//go:embed default.yaml
+var defaultYAML []byte
+
+//go:embed example.yaml
+var exampleYAML []byte
+
+// DefaultYAML returns the embedded default configuration as YAML.
+func DefaultYAML() []byte { return append([]byte(nil), defaultYAML...) }
+
+// ExampleYAML returns the commented example configuration that documents
+// every field.
+func ExampleYAML() []byte { return append([]byte(nil), exampleYAML...) }
+
+// maxFileSize bounds what Load reads; a configuration file is a few KiB.
+const maxFileSize = 4 << 20
+
+// Default returns the embedded default configuration: the simulated board
+// with 4 FXS, 2 FXO and 1 E1 span, SIP on udp and tcp 127.0.0.1:5060, HTTP
+// on 127.0.0.1:8080, zone us, ports 1-4 as extensions 2001-2004 without SIP
+// accounts.
+func Default() *File {
+	f, err := parseOnto(&File{}, defaultYAML, "default.yaml")
+	if err != nil {
+		// The embedded file is tested; failing here is a build defect.
+		panic("config: embedded default.yaml: " + err.Error())
+	}
+	f.Name = ""
+	return f
+}
+
+// Load reads and validates the configuration file at path. Settings the file
+// does not mention keep their Default values; a list that the file gives
+// (accounts, ports, routes, listen, codecs) replaces the default list.
+func Load(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer fh.Close()
+	st, err := fh.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Errorf("config: %s: file too large (%d bytes)", path, st.Size())
+	}
+	data := make([]byte, st.Size())
+	if _, err := fh.ReadAt(data, 0); err != nil && st.Size() > 0 {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes and validates a configuration from data; name is used in
+// error messages. On failure the error is an *ErrorList holding every
+// problem found, each with its line and field.
+func Parse(data []byte, name string) (*File, error) {
+	if len(data) > maxFileSize {
+		return nil, &ErrorList{Errors: []*FieldError{{File: name, Msg: "file too large"}}}
+	}
+	return parseOnto(Default(), data, name)
+}
+
+func parseOnto(base *File, data []byte, name string) (*File, error) {
+	base.Name = name
+	base.pos = map[string]position{}
+	var errs ErrorList
+	// Semantic checks run even after type errors, so one pass reports
+	// everything; a value that failed to decode keeps its default and so
+	// adds no second message. A syntax error leaves nothing to check.
+	if decodeYAML(data, base, &errs) {
+		base.validate(&errs)
+	}
+	if len(errs.Errors) > 0 {
+		errs.sort()
+		return nil, &errs
+	}
+	return base, nil
+}
+
+// AdvertisedHost is the address put into Contact and SDP: Host if set,
+// otherwise the host of the first listen entry.
+func (s SIP) AdvertisedHost() string {
+	if s.Host != "" {
+		return s.Host
+	}
+	for _, l := range s.Listen {
+		if la, err := ParseListen(l); err == nil {
+			return la.Host
+		}
+	}
+	return "127.0.0.1"
+}
+
+// Gateway returns the part of the configuration the gateway core needs.
+func (f *File) Gateway() gateway.Config {
+	c := gateway.Config{
+		Zone:            f.Zone,
+		DigitMap:        f.Dialplan.DigitMap,
+		InterDigit:      f.Dialplan.InterDigit,
+		ShortInterDigit: f.Dialplan.ShortInterDigit,
+		FirstDigit:      f.Dialplan.FirstDigit,
+		OffHookWarning:  f.Dialplan.OffHookWarning,
+		NoAnswer:        f.Dialplan.NoAnswer,
+	}
+	for _, p := range f.Ports {
+		c.Ports = append(c.Ports, gateway.PortConfig{
+			Span: p.Span, Chan: p.Chan, Extension: p.Extension,
+			Account: p.Account, CallerName: p.CallerName,
+		})
+	}
+	for _, r := range f.Routes {
+		c.Routes = append(c.Routes, gateway.Route{
+			Pattern: r.Pattern, Account: r.Account, Target: r.Target,
+			Strip: r.Strip, Prefix: r.Prefix,
+		})
+	}
+	return c
+}
+
+// Account returns the account called name, or nil.
+func (f *File) Account(name string) *Account {
+	for i := range f.Accounts {
+		if f.Accounts[i].Name == name {
+			return &f.Accounts[i]
+		}
+	}
+	return nil
+}

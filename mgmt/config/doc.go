@@ -1,0 +1,82 @@
+// Package config reads and validates tipring's one YAML configuration file
+// and turns it into the gateway's gateway.Config.
+//
+// # Schema
+//
+// Every key, its type and its default (ExampleYAML returns the same as a
+// commented file; DefaultYAML returns the defaults):
+//
+//	board.backend            string    "sim" or "dahdi"                       default sim
+//	board.sim.fxs            int       FXS ports, 0-256                        4
+//	board.sim.fxo            int       FXO ports, 0-256                        2
+//	board.sim.e1_spans       int       E1 spans, 0-256                         1
+//	board.sim.frame_ms       int       10, 20 or 30                            20
+//	board.sim.echo_loss_db   number    hybrid echo return loss, 0-120 dB       20
+//	board.sim.echo_delay_ms  int       echo path delay, 0-128 ms               4
+//	board.sim.fast           bool      simulated clock faster than real time   false
+//	board.dahdi.dev_dir      string    DAHDI device directory                  /dev/dahdi
+//	zone                     string    us uk de fr cn jp au it nl br in ru     us
+//	data_dir                 string    CDR database etc.; "" = daemon's choice ""
+//	http.listen              string    HOST:PORT of web UI, API, metrics       127.0.0.1:8080
+//	sip.listen               [string]  TRANSPORT:HOST:PORT, udp or tcp         udp and tcp 127.0.0.1:5060
+//	sip.host                 string    advertised address; "" = first listen   ""
+//	sip.user_agent           string    User-Agent header                       tipring
+//	sip.rtp_ports            string    RTP port range LOW-HIGH                 10000-10999
+//	sip.codecs               [string]  subset of PCMU, PCMA, by preference     [PCMU, PCMA]
+//	sip.dtmf_pt              int       RFC 4733 payload type, 96-127           101
+//	accounts[]               list      SIP accounts                            none
+//	  .name                  string    unique; ports and routes refer to it
+//	  .user                  string    AOR user part
+//	  .auth_user             string    digest user; "" = user
+//	  .password              string    digest password
+//	  .domain                string    AOR domain; "" = registrar host
+//	  .display_name          string    From display name
+//	  .registrar             string    sip:/sips: URI; "" = no REGISTER
+//	  .proxy                 string    outbound proxy sip:/sips: URI; "" = none
+//	  .expires               int       registration lifetime, >= 60 s         3600
+//	dialplan.digit_map       string    ATA digit map (see CheckDigitMap)       2xxx|*xx
+//	dialplan.inter_digit     duration  long inter-digit timer T                4s
+//	dialplan.short_inter_digit duration short inter-digit timer S              1500ms
+//	dialplan.first_digit     duration  dial tone before giving up              15s
+//	dialplan.off_hook_warning duration off hook idle before the howler         30s
+//	dialplan.no_answer       duration  ring time of an incoming call           60s
+//	ports[]                  list      FXS ports                               span 1 chan 1-4 = 2001-2004
+//	  .span, .chan           int       >= 1; each pair once
+//	  .extension             string    unique local number (0-9 * #)
+//	  .account               string    account name; "" = local calls only
+//	  .caller_name           string    name presented to the called party
+//	routes[]                 list      outgoing routes, first match wins       none
+//	  .pattern               string    digit map pattern
+//	  .account               string    account the call goes through
+//	  .target                string    sip:/sips: URI template, {n} = number
+//	  .strip                 int       leading digits removed, 0-32
+//	  .prefix                string    digits added after stripping
+//
+// Durations are Go durations with a unit ("4s", "1500ms", "1m"). Numbers
+// are accepted unquoted where a string is expected (user: 2001).
+//
+// # How it works
+//
+// Parse starts from the embedded default, reads the YAML into a node tree
+// (go.yaml.in/yaml/v3) and walks it against the File struct by reflection,
+// recording the line and column of every value. Unknown keys, keys written
+// twice and values of the wrong type are reported there; semantic checks
+// (known backend and zone, listen addresses, port range, codec names,
+// account references, unique extensions and channels, digit map syntax,
+// SIP URIs, positive durations) run afterwards and use the recorded
+// positions. All problems are returned together as an *ErrorList whose
+// lines read "tipring.yaml:12: sip.rtp_ports: "10000-9" is not a range
+// LOW-HIGH". Aliases are followed with a bound on the number of values so a
+// hostile file cannot exhaust memory; no input makes Parse panic.
+//
+// Listen entries follow RFC 3261 clause 18 transports (udp, tcp); dtmf_pt is
+// the dynamic payload type of RFC 4733 clause 2.3 telephone-events; digit
+// maps use the syntax of RFC 3435 (MGCP) clause 2.1.5 with the T and S timer
+// marks used by analog telephone adapters.
+//
+// # Concurrency
+//
+// Parse, Load and Default are safe for concurrent use. A *File is a plain
+// value: read it from many goroutines, but do not modify it while others
+// read it.
+package config

@@ -1,0 +1,445 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Backends lists the board backends the daemon knows.
+var Backends = []string{"sim", "dahdi"}
+
+// Zones lists the tone zones (call-progress tones and ring cadences).
+var Zones = []string{"us", "uk", "de", "fr", "cn", "jp", "au", "it", "nl", "br", "in", "ru"}
+
+// Codecs lists the audio codecs the media engine offers.
+var Codecs = []string{"PCMU", "PCMA"}
+
+// Listen is one parsed sip.listen entry.
+type Listen struct {
+	Transport string // "udp" or "tcp"
+	Host      string
+	Port      int
+}
+
+// Addr returns host:port.
+func (l Listen) Addr() string { return net.JoinHostPort(l.Host, strconv.Itoa(l.Port)) }
+
+// ParseListen parses "udp:127.0.0.1:5060", "tcp:[::1]:5060" or
+// "udp:localhost:5060".
+func ParseListen(s string) (Listen, error) {
+	tr, hp, ok := strings.Cut(s, ":")
+	if !ok || (tr != "udp" && tr != "tcp") {
+		return Listen{}, fmt.Errorf("%q is not TRANSPORT:HOST:PORT with transport udp or tcp", s)
+	}
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil || host == "" {
+		return Listen{}, fmt.Errorf("%q is not TRANSPORT:HOST:PORT (host and port missing or malformed)", s)
+	}
+	if !validHost(host) {
+		return Listen{}, fmt.Errorf("%q: %q is not an IP address or host name", s, host)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return Listen{}, fmt.Errorf("%q: port %q is not in 1-65535", s, port)
+	}
+	return Listen{Transport: tr, Host: host, Port: p}, nil
+}
+
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// parseRange parses "LOW-HIGH" with 1 <= LOW < HIGH <= 65535.
+func parseRange(s string) (lo, hi int, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || lo < 1 || hi > 65535 || lo >= hi {
+		return 0, 0, fmt.Errorf("%q is not a range LOW-HIGH", s)
+	}
+	return lo, hi, nil
+}
+
+// CheckDigitMap checks the syntax of an ATA-style digit map: alternatives
+// separated by '|', each a sequence of digits 0-9 * #, 'x' (any digit),
+// '[...]' sets with ranges such as [2-8], '.' (repeat the previous element
+// zero or more times) and the timer marks 'T' (long inter-digit timeout)
+// and 'S' (short inter-digit timeout).
+func CheckDigitMap(m string) error {
+	if m == "" {
+		return fmt.Errorf("empty digit map")
+	}
+	if len(m) > 4096 {
+		return fmt.Errorf("digit map longer than 4096 characters")
+	}
+	for i, alt := range strings.Split(m, "|") {
+		if alt == "" {
+			return fmt.Errorf("alternative %d is empty (stray '|')", i+1)
+		}
+		if err := checkAlternative(alt); err != nil {
+			return fmt.Errorf("alternative %d %q: %w", i+1, alt, err)
+		}
+	}
+	return nil
+}
+
+func checkAlternative(alt string) error {
+	prevRepeatable := false
+	elements := 0
+	for i := 0; i < len(alt); i++ {
+		c := alt[i]
+		switch {
+		case isDialChar(c) || c == 'x' || c == 'X':
+			prevRepeatable = true
+			elements++
+		case c == '[':
+			end := strings.IndexByte(alt[i+1:], ']')
+			if end < 0 {
+				return fmt.Errorf("'[' at %d is not closed", i+1)
+			}
+			if err := checkSet(alt[i+1 : i+1+end]); err != nil {
+				return err
+			}
+			i += end + 1
+			prevRepeatable = true
+			elements++
+		case c == ']':
+			return fmt.Errorf("']' at %d without '['", i+1)
+		case c == '.':
+			if !prevRepeatable {
+				return fmt.Errorf("'.' at %d does not follow a digit, x or [set]", i+1)
+			}
+			prevRepeatable = false
+		case c == 'T' || c == 'S':
+			prevRepeatable = false
+		case c == '-':
+			return fmt.Errorf("'-' at %d outside a [set]", i+1)
+		default:
+			return fmt.Errorf("character %q at %d is not allowed (use 0-9 * # x . T S [ ] - |)", rune(c), i+1)
+		}
+	}
+	if elements == 0 {
+		return fmt.Errorf("no digits to match")
+	}
+	return nil
+}
+
+func checkSet(set string) error {
+	if set == "" {
+		return fmt.Errorf("empty [] set")
+	}
+	for j := 0; j < len(set); j++ {
+		c := set[j]
+		switch {
+		case c == '[':
+			return fmt.Errorf("nested '[' in a set")
+		case isDialChar(c):
+			if j+2 < len(set) && set[j+1] == '-' {
+				hi := set[j+2]
+				if c < '0' || c > '9' || hi < '0' || hi > '9' || hi < c {
+					return fmt.Errorf("range %c-%c is not an ascending range of digits", c, hi)
+				}
+				j += 2
+			}
+		case c == '-':
+			return fmt.Errorf("'-' in [%s] does not join two digits", set)
+		default:
+			return fmt.Errorf("character %q is not allowed in a [set]", rune(c))
+		}
+	}
+	return nil
+}
+
+func isDialChar(c byte) bool { return c >= '0' && c <= '9' || c == '*' || c == '#' }
+
+func isDialString(s string, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDialChar(s[i]) && !strings.ContainsRune(extra, rune(s[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+func isSIPURI(s string) bool {
+	rest, ok := strings.CutPrefix(s, "sip:")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "sips:")
+	}
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validate runs the semantic checks; every message points at the value's
+// line when the file wrote it.
+func (f *File) validate(errs *ErrorList) {
+	bad := func(field, format string, args ...any) {
+		p := f.posOf(field)
+		errs.add(&FieldError{File: f.Name, Line: p.line, Column: p.col, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	if !contains(Backends, f.Board.Backend) {
+		bad("board.backend", "%q is not a known backend (%s)", f.Board.Backend, strings.Join(Backends, ", "))
+	}
+	s := f.Board.Sim
+	for _, c := range []struct {
+		field string
+		v     int
+	}{{"board.sim.fxs", s.FXS}, {"board.sim.fxo", s.FXO}, {"board.sim.e1_spans", s.E1Spans}} {
+		if c.v < 0 || c.v > 256 {
+			bad(c.field, "%d is not in 0-256", c.v)
+		}
+	}
+	if s.FrameMS != 10 && s.FrameMS != 20 && s.FrameMS != 30 {
+		bad("board.sim.frame_ms", "%d is not 10, 20 or 30", s.FrameMS)
+	}
+	if s.EchoLossDB < 0 || s.EchoLossDB > 120 {
+		bad("board.sim.echo_loss_db", "%g is not in 0-120 dB", s.EchoLossDB)
+	}
+	if s.EchoDelayMS < 0 || s.EchoDelayMS > 128 {
+		bad("board.sim.echo_delay_ms", "%d is not in 0-128 ms", s.EchoDelayMS)
+	}
+	if f.Board.Backend == "dahdi" && f.Board.Dahdi.DevDir == "" {
+		bad("board.dahdi.dev_dir", "must name the DAHDI device directory")
+	}
+
+	if !contains(Zones, f.Zone) {
+		bad("zone", "%q is not a known tone zone (%s)", f.Zone, strings.Join(Zones, " "))
+	}
+
+	if f.HTTP.Listen != "" {
+		if host, port, err := net.SplitHostPort(f.HTTP.Listen); err != nil || (host != "" && !validHost(host)) {
+			bad("http.listen", "%q is not HOST:PORT", f.HTTP.Listen)
+		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			bad("http.listen", "%q: port %q is not in 0-65535", f.HTTP.Listen, port)
+		}
+	}
+
+	f.validateSIP(bad)
+
+	accounts := map[string]int{}
+	for i, a := range f.Accounts {
+		p := fmt.Sprintf("accounts[%d]", i)
+		switch {
+		case a.Name == "":
+			bad(p+".name", "missing: every account needs a name")
+		case !validName(a.Name):
+			bad(p+".name", "%q is not a name (letters, digits, _ - . up to 64)", a.Name)
+		default:
+			if j, dup := accounts[a.Name]; dup {
+				bad(p+".name", "%q is already the name of accounts[%d]", a.Name, j)
+			} else {
+				accounts[a.Name] = i
+			}
+		}
+		if a.User == "" {
+			bad(p+".user", "missing: the SIP user part (e.g. \"2001\")")
+		} else if strings.ContainsAny(a.User, " \t@:<>\"") {
+			bad(p+".user", "%q may not contain spaces, '@', ':', '<', '>' or quotes", a.User)
+		}
+		if a.Registrar != "" && !isSIPURI(a.Registrar) {
+			bad(p+".registrar", "%q is not a sip: or sips: URI", a.Registrar)
+		}
+		if a.Proxy != "" && !isSIPURI(a.Proxy) {
+			bad(p+".proxy", "%q is not a sip: or sips: URI", a.Proxy)
+		}
+		if strings.ContainsAny(a.Domain, " \t@<>\"") {
+			bad(p+".domain", "%q is not a domain", a.Domain)
+		}
+		if a.Expires < 60 {
+			bad(p+".expires", "%d is less than 60 seconds", a.Expires)
+		}
+	}
+	refAccount := func(field, name string) {
+		if name == "" {
+			return
+		}
+		if _, ok := accounts[name]; !ok {
+			bad(field, "account %q is not defined under accounts", name)
+		}
+	}
+
+	d := f.Dialplan
+	if err := CheckDigitMap(d.DigitMap); err != nil {
+		bad("dialplan.digit_map", "%v", err)
+	}
+	for _, t := range []struct {
+		field string
+		v     time.Duration
+	}{
+		{"dialplan.inter_digit", d.InterDigit},
+		{"dialplan.short_inter_digit", d.ShortInterDigit},
+		{"dialplan.first_digit", d.FirstDigit},
+		{"dialplan.off_hook_warning", d.OffHookWarning},
+		{"dialplan.no_answer", d.NoAnswer},
+	} {
+		if t.v <= 0 {
+			bad(t.field, "%v is not a positive duration", t.v)
+		}
+	}
+
+	exts := map[string]int{}
+	chans := map[[2]int]int{}
+	for i, pt := range f.Ports {
+		p := fmt.Sprintf("ports[%d]", i)
+		if pt.Span < 1 {
+			bad(p+".span", "%d is less than 1", pt.Span)
+		}
+		if pt.Chan < 1 {
+			bad(p+".chan", "%d is less than 1", pt.Chan)
+		}
+		if pt.Span >= 1 && pt.Chan >= 1 {
+			k := [2]int{pt.Span, pt.Chan}
+			if j, dup := chans[k]; dup {
+				bad(p+".chan", "span %d channel %d is already ports[%d]", pt.Span, pt.Chan, j)
+			} else {
+				chans[k] = i
+			}
+		}
+		switch {
+		case pt.Extension == "":
+			bad(p+".extension", "missing: every port needs an extension number")
+		case !isDialString(pt.Extension, ""):
+			bad(p+".extension", "%q is not a number (digits, * and #)", pt.Extension)
+		default:
+			if j, dup := exts[pt.Extension]; dup {
+				bad(p+".extension", "%q is already the extension of ports[%d]", pt.Extension, j)
+			} else {
+				exts[pt.Extension] = i
+			}
+		}
+		refAccount(p+".account", pt.Account)
+	}
+
+	for i, r := range f.Routes {
+		p := fmt.Sprintf("routes[%d]", i)
+		if err := CheckDigitMap(r.Pattern); err != nil {
+			bad(p+".pattern", "%v", err)
+		}
+		refAccount(p+".account", r.Account)
+		if r.Target != "" && !isSIPURI(r.Target) {
+			bad(p+".target", "%q is not a sip: or sips: URI template", r.Target)
+		}
+		if r.Account == "" && r.Target == "" {
+			bad(p+".account", "missing: a route needs an account or a target")
+		}
+		if r.Strip < 0 || r.Strip > 32 {
+			bad(p+".strip", "%d is not in 0-32", r.Strip)
+		}
+		if !isDialString(r.Prefix, "+") {
+			bad(p+".prefix", "%q is not a number (digits, * # and +)", r.Prefix)
+		}
+	}
+}
+
+func (f *File) validateSIP(bad func(field, format string, args ...any)) {
+	s := &f.SIP
+	if len(s.Listen) == 0 {
+		bad("sip.listen", "needs at least one TRANSPORT:HOST:PORT entry")
+	}
+	seen := map[string]bool{}
+	for i, l := range s.Listen {
+		p := fmt.Sprintf("sip.listen[%d]", i)
+		la, err := ParseListen(l)
+		if err != nil {
+			bad(p, "%v", err)
+			continue
+		}
+		if k := la.Transport + ":" + la.Addr(); seen[k] {
+			bad(p, "%q is listed twice", l)
+		} else {
+			seen[k] = true
+		}
+	}
+	if s.Host != "" && !validHost(s.Host) {
+		bad("sip.host", "%q is not an IP address or host name", s.Host)
+	}
+	lo, hi, err := parseRange(s.RTPPorts)
+	if err != nil {
+		bad("sip.rtp_ports", "%v", err)
+	} else {
+		s.RTPPortMin, s.RTPPortMax = lo, hi
+	}
+	if len(s.Codecs) == 0 {
+		bad("sip.codecs", "needs at least one codec (%s)", strings.Join(Codecs, ", "))
+	}
+	dupCodec := map[string]bool{}
+	for i, c := range s.Codecs {
+		p := fmt.Sprintf("sip.codecs[%d]", i)
+		if !contains(Codecs, c) {
+			bad(p, "%q is not a supported codec (%s)", c, strings.Join(Codecs, ", "))
+		} else if dupCodec[c] {
+			bad(p, "%q is listed twice", c)
+		}
+		dupCodec[c] = true
+	}
+	if s.DTMFPT < 96 || s.DTMFPT > 127 {
+		bad("sip.dtmf_pt", "%d is not a dynamic payload type (96-127)", s.DTMFPT)
+	}
+	if strings.ContainsAny(s.UserAgent, "\r\n") {
+		bad("sip.user_agent", "may not contain line breaks")
+	}
+}
+
+// posOf returns where field was written, or for a missing field where the
+// nearest enclosing value was written ("accounts[0]" for accounts[0].user).
+func (f *File) posOf(field string) position {
+	for field != "" {
+		if p, ok := f.pos[field]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return position{}
+}

@@ -1,0 +1,457 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipgo_sip "github.com/emiago/sipgo/sip"
+
+	"tipring/sip/media"
+	"tipring/sip/sdp"
+)
+
+// Party identifies one end of a call.
+type Party struct {
+	Number string // URI user part
+	Name   string // display name
+	URI    string
+}
+
+// EventKind says what happened to a call.
+type EventKind uint8
+
+// Call events.
+const (
+	EventTrying   EventKind = iota + 1 // 100 Trying received
+	EventRinging                       // 180 (or 183 without SDP) received
+	EventProgress                      // 1xx with SDP: early media flows
+	EventAnswered                      // 2xx received and ACKed, or our 2xx ACKed
+	EventEnded                         // remote BYE, CANCEL, our hangup done, our rejection sent
+	EventFailed                        // outgoing: final non-2xx (Code) or no response
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventTrying:
+		return "trying"
+	case EventRinging:
+		return "ringing"
+	case EventProgress:
+		return "progress"
+	case EventAnswered:
+		return "answered"
+	case EventEnded:
+		return "ended"
+	case EventFailed:
+		return "failed"
+	}
+	return fmt.Sprintf("EventKind(%d)", uint8(k))
+}
+
+// Event is one call event. Code is the SIP status code involved (the final
+// response for EventFailed, 487 for a cancelled call, the code we rejected
+// with), 0 when none applies.
+type Event struct {
+	Kind   EventKind
+	Code   int
+	Reason string
+}
+
+// Reasons carried by EventEnded.
+const (
+	ReasonLocalBye  = "local BYE"
+	ReasonRemoteBye = "remote BYE"
+	ReasonCancelled = "cancelled"
+)
+
+type callState uint8
+
+const (
+	stateInit     callState = iota // INVITE sent or received, nothing else yet
+	stateEarly                     // provisional response sent or received
+	stateFinal                     // incoming: final response decided, not yet sent
+	stateAnswered                  // 2xx sent or received
+	stateEnded
+)
+
+var (
+	errCallEnded    = errors.New("sip: call ended")
+	errNotIncoming  = errors.New("sip: not an incoming call")
+	errAlreadyFinal = errors.New("sip: call already answered or rejected")
+)
+
+// finalResponse is an incoming call's decision, carried out by the
+// goroutine that owns the INVITE server transaction.
+type finalResponse struct {
+	code   int // 200 = answer
+	reason string
+}
+
+// Call is one SIP call (an INVITE dialog) with its media session.
+// Its methods are safe for concurrent use.
+type Call struct {
+	ua       *UA
+	acc      *account
+	id       string
+	incoming bool
+	local    Party
+	remote   Party
+	log      *slog.Logger
+	events   chan Event
+	ms       *media.Session // allocated with the call, closed when it ends
+
+	mu        sync.Mutex
+	state     callState
+	hangingUp bool
+	sent      map[EventKind]bool
+	media     *media.Session // set once started
+	codec     string
+	localTag  string
+	sdpVer    uint64
+	sdpID     uint64
+
+	// Outgoing.
+	dcs          *sipgo.DialogClientSession
+	offer        sdp.Audio
+	cancelInvite context.CancelFunc
+
+	// Incoming.
+	dss    *sipgo.DialogServerSession
+	sel    sdp.Selection
+	final  chan finalResponse
+	rung   bool
+	reAcks chan uint32 // CSeq of ACKs for re-INVITEs
+}
+
+// ID returns the Call-ID.
+func (c *Call) ID() string { return c.id }
+
+// Incoming reports whether the peer called us.
+func (c *Call) Incoming() bool { return c.incoming }
+
+// Account returns the account name the call belongs to.
+func (c *Call) Account() string { return c.acc.Name }
+
+// Remote returns the other party.
+func (c *Call) Remote() Party { return c.remote }
+
+// Local returns our party.
+func (c *Call) Local() Party { return c.local }
+
+// Events returns the call's events. The channel is buffered and closed
+// after EventEnded or EventFailed.
+func (c *Call) Events() <-chan Event { return c.events }
+
+// Media returns the RTP session once SDP has been negotiated (early media
+// on a 1xx with SDP, or the answer), else nil.
+func (c *Call) Media() *media.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.media
+}
+
+// Codec returns the negotiated voice codec name ("PCMU", "PCMA"), or "".
+func (c *Call) Codec() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.codec
+}
+
+func newCall(u *UA, a *account, id string, incoming bool, ms *media.Session) *Call {
+	return &Call{
+		ua: u, acc: a, id: id, incoming: incoming, ms: ms,
+		log:    u.log.With("call", id, "account", a.Name),
+		events: make(chan Event, 8),
+		sent:   map[EventKind]bool{},
+		sdpID:  sessionID(),
+		reAcks: make(chan uint32, 1),
+	}
+}
+
+// emitLocked queues an event; each progress kind is reported once.
+func (c *Call) emitLocked(e Event) {
+	if c.state == stateEnded || c.sent[e.Kind] {
+		return
+	}
+	c.sent[e.Kind] = true
+	select {
+	case c.events <- e:
+	default:
+		c.log.Warn("sip: event dropped, reader too slow", "event", e.Kind.String())
+	}
+}
+
+func (c *Call) emit(e Event) {
+	c.mu.Lock()
+	c.emitLocked(e)
+	c.mu.Unlock()
+}
+
+// end finishes the call once: last event, channel closed, media closed.
+func (c *Call) end(kind EventKind, code int, reason string) {
+	c.mu.Lock()
+	if c.state == stateEnded {
+		c.mu.Unlock()
+		return
+	}
+	// At most four progress events precede this one and the buffer holds
+	// eight, so the terminal event always fits.
+	c.sent[kind] = false
+	c.emitLocked(Event{Kind: kind, Code: code, Reason: reason})
+	c.state = stateEnded
+	close(c.events)
+	c.mu.Unlock()
+	_ = c.ms.Close()
+	c.ua.removeCall(c)
+	c.log.Info("sip: call ended", "event", kind.String(), "code", code, "reason", reason)
+}
+
+func (c *Call) ended() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state == stateEnded
+}
+
+// startMedia starts RTP towards the negotiated peer.
+func (c *Call) startMedia(sel sdp.Selection) error {
+	cd, ok := media.CodecByName(strings.ToUpper(sel.Codec.Name))
+	if !ok {
+		return fmt.Errorf("sip: codec %s not supported", sel.Codec.Name)
+	}
+	cd.PT = sel.Codec.PT
+	p := media.Params{
+		Codec:      cd,
+		Ptime:      defaultPtime,
+		RemoteRTP:  &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.Port},
+		RemoteRTCP: &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.RTCPPort},
+	}
+	if pt := sel.Remote.Ptime; pt >= 10*time.Millisecond && pt <= 60*time.Millisecond && pt%(10*time.Millisecond) == 0 {
+		p.Ptime = pt
+	}
+	if sel.Remote.HasDTMF && sel.Remote.DTMF.PT >= 96 && sel.Remote.DTMF.PT <= 127 {
+		p.DTMFPT = sel.Remote.DTMF.PT
+	}
+	if err := c.ms.Start(p); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.media = c.ms
+	c.codec = cd.Name
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *Call) origin() sdp.Origin {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return sdp.Origin{Username: "-", SessionID: c.sdpID, SessVersion: c.sdpID + c.sdpVer}
+}
+
+func (c *Call) localAudio() sdp.Audio {
+	return sdp.Audio{
+		Addr:      c.ua.cfg.host,
+		Port:      c.ms.LocalAddr().Port,
+		RTCPPort:  c.ms.LocalAddr().Port + 1,
+		Ptime:     defaultPtime,
+		Direction: sdp.SendRecv,
+	}
+}
+
+// Ringing sends 180 Ringing on an incoming call.
+func (c *Call) Ringing() error {
+	if !c.incoming {
+		return errNotIncoming
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state {
+	case stateEnded:
+		return errCallEnded
+	case stateFinal, stateAnswered:
+		return errAlreadyFinal
+	}
+	c.state = stateEarly
+	c.rung = true
+	// Sent under the lock so a 180 can never overtake our final response.
+	if err := c.dss.Respond(180, "Ringing", nil, c.ua.serverHeader()); err != nil {
+		return fmt.Errorf("sip: ringing %s: %w", c.id, err)
+	}
+	return nil
+}
+
+// Answer accepts an incoming call: 200 OK with the SDP answer, retransmitted
+// until the ACK arrives (RFC 3261 13.3.1.4). EventAnswered follows the ACK.
+// Media() is non-nil when Answer returns nil.
+func (c *Call) Answer() error {
+	if !c.incoming {
+		return errNotIncoming
+	}
+	if err := c.decide(); err != nil {
+		return err
+	}
+	if err := c.startMedia(c.sel); err != nil {
+		c.final <- finalResponse{code: 500, reason: "Server Internal Error"}
+		return fmt.Errorf("sip: answer %s: %w", c.id, err)
+	}
+	c.final <- finalResponse{code: 200, reason: "OK"}
+	return nil
+}
+
+// Reject refuses an incoming call before it is answered, e.g. with
+// 486 Busy Here or 480 Temporarily Unavailable. EventEnded follows with code.
+func (c *Call) Reject(code int, reason string) error {
+	if !c.incoming {
+		return errNotIncoming
+	}
+	if code < 300 || code > 699 {
+		return fmt.Errorf("sip: reject %s: code %d is not a final error response", c.id, code)
+	}
+	if reason == "" {
+		reason = defaultReason(code)
+	}
+	if err := c.decide(); err != nil {
+		return err
+	}
+	c.final <- finalResponse{code: code, reason: reason}
+	return nil
+}
+
+// decide claims the single final response of an incoming call.
+func (c *Call) decide() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch c.state {
+	case stateEnded:
+		return errCallEnded
+	case stateFinal, stateAnswered:
+		return errAlreadyFinal
+	}
+	c.state = stateFinal
+	return nil
+}
+
+// Hangup ends the call: BYE once answered; CANCEL while an outgoing call is
+// early; 480 Temporarily Unavailable for an unanswered incoming call. It
+// returns at once; EventEnded follows when the exchange is done.
+func (c *Call) Hangup() error {
+	return c.hangup(480, "Temporarily Unavailable")
+}
+
+func (c *Call) hangup(code int, reason string) error {
+	c.mu.Lock()
+	if c.state == stateEnded {
+		c.mu.Unlock()
+		return errCallEnded
+	}
+	if c.hangingUp {
+		c.mu.Unlock()
+		return nil
+	}
+	c.hangingUp = true
+	st := c.state
+	if c.incoming && st < stateFinal {
+		c.state = stateFinal
+		c.mu.Unlock()
+		c.final <- finalResponse{code: code, reason: reason}
+		return nil
+	}
+	c.mu.Unlock()
+	switch {
+	case st == stateAnswered:
+		go c.bye()
+	case !c.incoming:
+		c.cancelInvite() // runOutgoing sends CANCEL and ends the call
+	}
+	// An incoming call in stateFinal is being answered or rejected; once
+	// answered, the answering goroutine sees hangingUp and sends BYE.
+	return nil
+}
+
+func (c *Call) bye() {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	var err error
+	if c.incoming {
+		err = c.dss.Bye(ctx)
+	} else {
+		err = c.dcs.Bye(ctx)
+	}
+	if err != nil {
+		c.log.Warn("sip: BYE", "err", err)
+	}
+	c.end(EventEnded, 0, ReasonLocalBye)
+}
+
+// matchesDialog checks the tags of an in-dialog request against ours.
+func (c *Call) matchesDialog(req *sipgo_sip.Request) bool {
+	to := req.To()
+	if to == nil {
+		return false
+	}
+	tag, _ := to.Params.Get("tag")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return tag != "" && tag == c.localTag
+}
+
+func (c *Call) onBye(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	var err error
+	if c.incoming {
+		err = c.dss.ReadBye(req, tx)
+	} else {
+		err = c.dcs.ReadBye(req, tx)
+	}
+	if err != nil {
+		c.log.Warn("sip: reading BYE", "err", err)
+		c.ua.respond(req, tx, 200, "OK")
+	}
+	c.end(EventEnded, 0, ReasonRemoteBye)
+}
+
+func (c *Call) onAck(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	cseq := req.CSeq()
+	if cseq == nil {
+		return
+	}
+	if c.incoming && cseq.SeqNo == c.dss.InviteRequest.CSeq().SeqNo {
+		if err := c.dss.ReadAck(req, tx); err != nil {
+			c.log.Debug("sip: ACK", "err", err)
+		}
+		return
+	}
+	select {
+	case c.reAcks <- cseq.SeqNo:
+	default:
+	}
+}
+
+func defaultReason(code int) string {
+	switch code {
+	case 404:
+		return "Not Found"
+	case 480:
+		return "Temporarily Unavailable"
+	case 486:
+		return "Busy Here"
+	case 487:
+		return "Request Terminated"
+	case 488:
+		return "Not Acceptable Here"
+	case 503:
+		return "Service Unavailable"
+	case 603:
+		return "Decline"
+	}
+	return "Rejected"
+}
+
+func partyFrom(name string, u sipgo_sip.Uri) Party {
+	return Party{Number: u.User, Name: name, URI: u.String()}
+}

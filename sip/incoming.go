@@ -1,0 +1,261 @@
+package sip
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipgo_sip "github.com/emiago/sipgo/sip"
+
+	"tipring/sip/media"
+	"tipring/sip/sdp"
+)
+
+func (u *UA) serverHeader() sipgo_sip.Header { return sipgo_sip.NewHeader("Server", u.cfg.UserAgent) }
+
+// onInvite runs in the goroutine sipgo gives each new server transaction.
+// For a new call it stays there until the final response is sent (and, for
+// a 2xx, ACKed), because the transaction ends when it returns.
+func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	if to := req.To(); to != nil && to.Params.Has("tag") {
+		u.onReInvite(req, tx)
+		return
+	}
+	// RFC 3261 8.2.6.1 / 17.2.1: 100 Trying at once stops retransmissions.
+	u.respond(req, tx, 100, "Trying")
+	if u.isStopping() {
+		u.respond(req, tx, 503, "Service Unavailable")
+		return
+	}
+	a := u.matchAccount(req)
+	if a == nil {
+		u.respond(req, tx, 404, "Not Found")
+		return
+	}
+	body := req.Body()
+	if len(body) == 0 {
+		// Offerless INVITEs (offer in our 2xx, answer in the ACK) are not
+		// supported; RFC 3261 21.4.26 lets us say so with 488.
+		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `399 - "SDP offer required"`))
+		return
+	}
+	if ct := req.ContentType(); ct == nil || !isSDP(ct.Value()) {
+		u.respond(req, tx, 415, "Unsupported Media Type", sipgo_sip.NewHeader("Accept", contentTypeSDP))
+		return
+	}
+	offer, err := sdp.Parse(body)
+	if err != nil {
+		u.respond(req, tx, 400, "Bad Request - Malformed SDP")
+		return
+	}
+	ms, err := media.Listen(u.cfg.Host, u.cfg.RTPPortMin, u.cfg.RTPPortMax, u.log)
+	if err != nil {
+		u.log.Error("sip: no RTP port for incoming call", "err", err)
+		u.respond(req, tx, 503, "Service Unavailable")
+		return
+	}
+	c := newCall(u, a, req.CallID().Value(), true, ms)
+	names := make([]string, 0, len(u.cfg.codecs))
+	for _, cd := range u.cfg.codecs {
+		names = append(names, cd.Name)
+	}
+	ans, sel, err := sdp.Answer(offer, c.origin(), c.localAudio(), names)
+	if err != nil {
+		_ = ms.Close()
+		if errors.Is(err, sdp.ErrMalformed) {
+			u.respond(req, tx, 400, "Bad Request - Malformed SDP")
+		} else {
+			u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `305 - "Incompatible media format"`))
+		}
+		return
+	}
+	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: u.contact(a.User, req.Transport())}
+	dss, err := dua.ReadInvite(req, tx)
+	if err != nil {
+		_ = ms.Close()
+		u.log.Warn("sip: INVITE rejected", "err", err)
+		u.respond(req, tx, 400, "Bad Request")
+		return
+	}
+	c.dss = dss
+	c.sel = sel
+	c.final = make(chan finalResponse, 1)
+	c.localTag, _ = dss.InviteRequest.To().Params.Get("tag")
+	if f := req.From(); f != nil {
+		c.remote = partyFrom(f.DisplayName, f.Address)
+	}
+	if to := req.To(); to != nil {
+		name := to.DisplayName
+		if name == "" {
+			name = a.DisplayName
+		}
+		c.local = partyFrom(name, to.Address)
+	}
+	if !u.addCall(c) {
+		_ = ms.Close()
+		if u.isStopping() {
+			u.respond(req, tx, 503, "Service Unavailable")
+		} else {
+			u.respond(req, tx, 482, "Loop Detected")
+		}
+		return
+	}
+	c.log.Info("sip: incoming call", "from", c.remote.URI, "codec", sel.Codec.Name)
+	u.h.OnIncoming(a.Name, c)
+	c.serveInvite(ans.Marshal())
+}
+
+func isSDP(ct string) bool {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), contentTypeSDP)
+}
+
+// serveInvite waits for the handler's decision, a CANCEL or the timeout.
+func (c *Call) serveInvite(answer []byte) {
+	start := time.Now()
+	timer := time.NewTimer(noActionTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case f := <-c.final:
+			if f.code == 200 {
+				c.sendAnswer(answer)
+			} else {
+				c.sendReject(f.code, f.reason)
+			}
+			return
+		case <-c.dss.Context().Done():
+			// CANCEL: the transaction layer sent 200 to it and 487 to us.
+			c.end(EventEnded, 487, ReasonCancelled)
+			return
+		case <-timer.C:
+			c.mu.Lock()
+			rung := c.rung
+			c.mu.Unlock()
+			if left := maxRingTime - time.Since(start); rung && left > 0 {
+				timer.Reset(left)
+				continue
+			}
+			if c.decide() == nil {
+				c.log.Info("sip: incoming call not answered in time")
+				c.sendReject(480, "Temporarily Unavailable")
+				return
+			}
+			// A decision is on its way through c.final.
+		}
+	}
+}
+
+func (c *Call) sendAnswer(answer []byte) {
+	res := sipgo_sip.NewSDPResponseFromRequest(c.dss.InviteRequest, answer)
+	res.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
+	res.AppendHeader(c.ua.serverHeader())
+	// WriteResponse retransmits the 2xx until the ACK (RFC 3261 13.3.1.4)
+	// and returns when it arrives or after 64*T1.
+	err := c.dss.WriteResponse(res)
+	if c.ended() {
+		return
+	}
+	if err != nil {
+		if c.dss.LoadState() < sipgo_sip.DialogStateEstablished {
+			// Cancelled before the 2xx went out.
+			c.end(EventEnded, 487, ReasonCancelled)
+			return
+		}
+		// No ACK: the session SHOULD be ended with BYE (13.3.1.4).
+		c.log.Warn("sip: 2xx not acknowledged, hanging up", "err", err)
+		c.mu.Lock()
+		c.state = stateAnswered
+		c.hangingUp = true
+		c.mu.Unlock()
+		c.bye()
+		return
+	}
+	c.mu.Lock()
+	c.state = stateAnswered
+	hanging := c.hangingUp
+	c.emitLocked(Event{Kind: EventAnswered, Code: 200, Reason: "OK"})
+	c.mu.Unlock()
+	if hanging {
+		c.bye()
+	}
+}
+
+func (c *Call) sendReject(code int, reason string) {
+	err := c.dss.Respond(code, reason, nil, c.ua.serverHeader())
+	if err != nil && c.dss.Context().Err() != nil && c.dss.LoadState() != sipgo_sip.DialogStateEnded {
+		c.end(EventEnded, 487, ReasonCancelled)
+		return
+	}
+	c.end(EventEnded, code, reason)
+}
+
+// onReInvite answers an INVITE inside an existing dialog (RFC 3261 14.2):
+// a new offer for the same stream, e.g. hold or a media address change.
+// The answer keeps the negotiated codec; anything else gets 488, which
+// leaves the session as it was.
+func (u *UA) onReInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	c := u.lookupCall(req)
+	if c == nil || !c.matchesDialog(req) {
+		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.mu.Lock()
+	st, codec := c.state, c.codec
+	c.mu.Unlock()
+	if st != stateAnswered {
+		u.respond(req, tx, 491, "Request Pending")
+		return
+	}
+	body := req.Body()
+	if len(body) == 0 {
+		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `399 - "SDP offer required"`))
+		return
+	}
+	offer, err := sdp.Parse(body)
+	if err != nil {
+		u.respond(req, tx, 400, "Bad Request - Malformed SDP")
+		return
+	}
+	c.mu.Lock()
+	c.sdpVer++
+	c.mu.Unlock()
+	ans, sel, err := sdp.Answer(offer, c.origin(), c.localAudio(), []string{codec})
+	if err != nil {
+		u.respond(req, tx, 488, "Not Acceptable Here")
+		return
+	}
+	if err := c.startMedia(sel); err != nil {
+		u.respond(req, tx, 488, "Not Acceptable Here")
+		return
+	}
+	res := sipgo_sip.NewSDPResponseFromRequest(req, ans.Marshal())
+	ct := u.contact(c.acc.User, req.Transport())
+	res.AppendHeader(&ct)
+	res.AppendHeader(u.serverHeader())
+	if err := tx.Respond(res); err != nil {
+		c.log.Warn("sip: re-INVITE response", "err", err)
+		return
+	}
+	if sipgo_sip.IsReliable(req.Transport()) {
+		return
+	}
+	// Over UDP the 2xx is ours to retransmit until the ACK (13.3.1.4).
+	cseq := req.CSeq().SeqNo
+	interval := sipgo_sip.T1
+	deadline := time.After(64 * sipgo_sip.T1)
+	for {
+		select {
+		case n := <-c.reAcks:
+			if n == cseq {
+				return
+			}
+		case <-time.After(interval):
+			_ = tx.Respond(res)
+			interval = min(2*interval, sipgo_sip.T2)
+		case <-deadline:
+			return
+		}
+	}
+}

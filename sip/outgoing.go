@@ -1,0 +1,248 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/emiago/sipgo"
+	sipgo_sip "github.com/emiago/sipgo/sip"
+
+	"tipring/sip/media"
+	"tipring/sip/sdp"
+)
+
+// Dial places a call from account to target: a full SIP URI, or a bare
+// number, which becomes sip:number@<account proxy, registrar or domain>.
+// It returns once the INVITE is sent; progress arrives on Call.Events.
+func (u *UA) Dial(ctx context.Context, accountName, target string) (*Call, error) {
+	select {
+	case <-u.ready:
+	default:
+		return nil, errors.New("sip: dial: UA not running")
+	}
+	a := u.account(accountName)
+	if a == nil {
+		return nil, fmt.Errorf("sip: dial: no account %q", accountName)
+	}
+	recipient, route, err := u.target(a, target)
+	if err != nil {
+		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
+	}
+	transport := uriTransport(&recipient)
+	if route != nil {
+		transport = uriTransport(route)
+	}
+	if transport != "UDP" && transport != "TCP" {
+		return nil, fmt.Errorf("sip: dial %s: transport %s not supported", accountName, transport)
+	}
+
+	ms, err := media.Listen(u.cfg.Host, u.cfg.RTPPortMin, u.cfg.RTPPortMax, u.log)
+	if err != nil {
+		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
+	}
+	callID := newCallID(u.cfg.Host)
+	c := newCall(u, a, callID, false, ms)
+	c.offer = c.localAudio()
+	for _, cd := range u.cfg.codecs {
+		c.offer.Codecs = append(c.offer.Codecs, sdp.Format{PT: cd.PT, Name: cd.Name, Rate: 8000})
+	}
+	c.offer.DTMF = sdp.Format{PT: u.cfg.DTMFPT, Name: sdp.TelephoneEvent, Rate: 8000, Fmtp: "0-16"}
+	c.offer.HasDTMF = true
+	body := sdp.Offer(c.origin(), c.offer).Marshal()
+
+	req := sipgo_sip.NewRequest(sipgo_sip.INVITE, recipient)
+	aor := u.aor(a)
+	c.localTag = randomToken(8)
+	from := &sipgo_sip.FromHeader{DisplayName: a.DisplayName, Address: aor, Params: sipgo_sip.NewParams()}
+	from.Params.Add("tag", c.localTag)
+	toURI := *recipient.Clone()
+	toURI.UriParams, toURI.Headers = nil, nil
+	to := &sipgo_sip.ToHeader{Address: toURI}
+	cid := sipgo_sip.CallIDHeader(callID)
+	contact := u.contact(a.User, transport)
+	ctype := sipgo_sip.ContentTypeHeader(contentTypeSDP)
+	req.AppendHeader(from)
+	req.AppendHeader(to)
+	req.AppendHeader(&cid)
+	req.AppendHeader(&sipgo_sip.CSeqHeader{SeqNo: 1, MethodName: sipgo_sip.INVITE})
+	if route != nil {
+		req.AppendHeader(&sipgo_sip.RouteHeader{Address: *route})
+	}
+	req.AppendHeader(&contact)
+	req.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
+	req.AppendHeader(&ctype)
+	req.SetBody(body)
+	u.prepare(req, transport)
+
+	c.local = partyFrom(a.DisplayName, aor)
+	c.remote = partyFrom("", toURI)
+	if !u.addCall(c) {
+		_ = ms.Close()
+		return nil, fmt.Errorf("sip: dial %s: UA shutting down", accountName)
+	}
+	waitCtx, cancel := context.WithCancel(context.Background())
+	c.cancelInvite = cancel
+	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: contact}
+	c.mu.Lock() // a Hangup racing with the send waits for c.dcs
+	c.dcs, err = dua.WriteInvite(ctx, req)
+	c.mu.Unlock()
+	if err != nil {
+		cancel()
+		c.end(EventFailed, 0, err.Error())
+		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
+	}
+	c.log.Info("sip: calling", "to", recipient.String())
+	go c.runOutgoing(waitCtx)
+	return c, nil
+}
+
+// target turns a dial string into a Request-URI and, when an outbound
+// proxy is used for a URI elsewhere, the Route (RFC 3261 8.1.2, loose routing).
+func (u *UA) target(a *account, t string) (sipgo_sip.Uri, *sipgo_sip.Uri, error) {
+	var r sipgo_sip.Uri
+	t = strings.TrimSpace(t)
+	switch {
+	case t == "":
+		return r, nil, errors.New("empty target")
+	case strings.HasPrefix(t, "sip:") || strings.HasPrefix(t, "sips:"):
+	case strings.Contains(t, "@"):
+		t = "sip:" + t
+	default:
+		for _, ch := range t {
+			if !strings.ContainsRune("0123456789*#+abcdABCD-.", ch) {
+				return r, nil, fmt.Errorf("target %q is neither a number nor a SIP URI", t)
+			}
+		}
+		switch {
+		case a.proxy != nil:
+			r = *a.proxy.Clone()
+			r.User = t
+			return r, nil, nil
+		case a.Domain != "":
+			return sipgo_sip.Uri{Scheme: "sip", User: t, Host: a.Domain}, nil, nil
+		}
+		return r, nil, errors.New("bare number but the account has no proxy, registrar or domain")
+	}
+	if err := sipgo_sip.ParseUri(t, &r); err != nil || r.Host == "" {
+		return r, nil, fmt.Errorf("target %q is not a SIP URI", t)
+	}
+	if r.Scheme == "sips" {
+		return r, nil, errors.New("sips not supported")
+	}
+	if p := a.proxy; p != nil && (p.Host != r.Host || p.Port != r.Port) {
+		route := *p.Clone()
+		route.User = ""
+		if route.UriParams == nil {
+			route.UriParams = sipgo_sip.NewParams()
+		}
+		route.UriParams.Add("lr", "")
+		return r, &route, nil
+	}
+	return r, nil, nil
+}
+
+// runOutgoing follows the INVITE client transaction to its end.
+func (c *Call) runOutgoing(ctx context.Context) {
+	a := c.acc
+	err := c.dcs.WaitAnswer(ctx, sipgo.AnswerOptions{
+		OnResponse: c.onResponse,
+		Username:   a.AuthUser,
+		Password:   a.Password,
+	})
+	res := c.dcs.InviteResponse
+	var dr *sipgo.ErrDialogResponse
+	switch {
+	case err == nil:
+		c.established()
+	case errors.As(err, &dr):
+		c.end(EventFailed, dr.Res.StatusCode, dr.Res.Reason)
+	case ctx.Err() != nil:
+		// Our Hangup: sipgo sent CANCEL. A 2xx that crossed it must still
+		// be ACKed and then ended with BYE (RFC 3261 9.1, 15).
+		if res != nil && res.IsSuccess() {
+			if aerr := c.dcs.Ack(context.Background()); aerr == nil {
+				bctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+				_ = c.dcs.Bye(bctx)
+				cancel()
+			}
+		}
+		c.end(EventEnded, 487, ReasonCancelled)
+	default:
+		code := 408
+		if res != nil && res.StatusCode >= 300 {
+			code = res.StatusCode
+		}
+		c.end(EventFailed, code, err.Error())
+	}
+}
+
+// onResponse reports provisional responses and sets up early media.
+func (c *Call) onResponse(res *sipgo_sip.Response) error {
+	if !res.IsProvisional() {
+		return nil
+	}
+	c.mu.Lock()
+	if c.state == stateInit {
+		c.state = stateEarly
+	}
+	c.mu.Unlock()
+	if res.StatusCode == 100 {
+		c.emit(Event{Kind: EventTrying, Code: 100, Reason: res.Reason})
+		return nil
+	}
+	if len(res.Body()) > 0 {
+		if err := c.applyAnswer(res.Body()); err != nil {
+			c.log.Warn("sip: early media SDP unusable", "code", res.StatusCode, "err", err)
+		} else {
+			c.emit(Event{Kind: EventProgress, Code: res.StatusCode, Reason: res.Reason})
+			return nil
+		}
+	}
+	if res.StatusCode == 180 || res.StatusCode == 183 {
+		c.emit(Event{Kind: EventRinging, Code: res.StatusCode, Reason: res.Reason})
+	}
+	return nil
+}
+
+func (c *Call) applyAnswer(body []byte) error {
+	s, err := sdp.Parse(body)
+	if err != nil {
+		return err
+	}
+	sel, err := sdp.ReadAnswer(s, c.offer)
+	if err != nil {
+		return err
+	}
+	return c.startMedia(sel)
+}
+
+// established handles the 2xx: ACK, media, EventAnswered.
+func (c *Call) established() {
+	res := c.dcs.InviteResponse
+	c.mu.Lock()
+	c.state = stateAnswered
+	hanging := c.hangingUp
+	c.mu.Unlock()
+	if err := c.dcs.Ack(context.Background()); err != nil {
+		c.log.Warn("sip: ACK", "err", err)
+	}
+	var mediaErr error
+	if len(res.Body()) > 0 {
+		mediaErr = c.applyAnswer(res.Body())
+	} else if c.Media() == nil {
+		mediaErr = errors.New("no SDP answer in 2xx")
+	}
+	if mediaErr != nil || hanging {
+		if mediaErr != nil {
+			c.log.Warn("sip: answer unusable, hanging up", "err", mediaErr)
+		}
+		c.mu.Lock()
+		c.hangingUp = true
+		c.mu.Unlock()
+		c.bye()
+		return
+	}
+	c.emit(Event{Kind: EventAnswered, Code: res.StatusCode, Reason: res.Reason})
+}

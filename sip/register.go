@@ -1,0 +1,245 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipgo_sip "github.com/emiago/sipgo/sip"
+)
+
+// RegStatus is the state of one account's registration.
+type RegStatus struct {
+	Account    string
+	AOR        string
+	Registered bool
+	Expires    time.Time // when the current binding lapses; zero if none
+	LastError  string
+	LastCode   int // last final response code, 0 if none (e.g. timeout)
+}
+
+// Registration timing.
+const (
+	regTimeout    = 32 * time.Second // Timer F (64*T1), RFC 3261 17.1.2.2
+	retryMin      = 2 * time.Second
+	retryMax      = 5 * time.Minute
+	refreshMargin = 5 * time.Minute
+)
+
+// Registrations returns the state of every account that registers.
+func (u *UA) Registrations() []RegStatus {
+	out := make([]RegStatus, 0, len(u.regs))
+	for _, r := range u.regs {
+		out = append(out, r.snapshot())
+	}
+	return out
+}
+
+// registration keeps one account's binding alive (RFC 3261 10.2).
+type registration struct {
+	ua     *UA
+	acc    *account
+	callID string // the same for all REGISTERs of this UA instance (10.2.4)
+	cseq   uint32 // guarded by the run goroutine only
+
+	mu     sync.Mutex
+	status RegStatus
+}
+
+func newRegistration(u *UA, a *account) *registration {
+	aor := u.aor(a)
+	return &registration{
+		ua: u, acc: a,
+		callID: newCallID(u.cfg.Host),
+		cseq:   uint32(rand.IntN(1 << 15)),
+		status: RegStatus{Account: a.Name, AOR: aor.String()},
+	}
+}
+
+func (r *registration) snapshot() RegStatus {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status
+}
+
+func (r *registration) set(f func(*RegStatus)) {
+	r.mu.Lock()
+	f(&r.status)
+	r.mu.Unlock()
+}
+
+// refreshAfter is when to refresh a binding granted for g: half-way for
+// short bindings, 5 minutes before expiry for long ones, less up to 10%
+// jitter so that many ports do not refresh in step.
+func refreshAfter(g time.Duration) time.Duration {
+	d := max(g/2, g-refreshMargin)
+	return d - time.Duration(rand.Int64N(int64(d/10)+1))
+}
+
+func backoff(failures int) time.Duration {
+	d := retryMin << min(failures, 10)
+	d = min(d, retryMax)
+	// Full jitter on the upper half.
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func (r *registration) run(ctx context.Context) {
+	log := r.ua.log.With("account", r.acc.Name)
+	failures := 0
+	for {
+		granted, err := r.register(ctx, r.acc.Expires)
+		var wait time.Duration
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			wait = backoff(failures)
+			failures++
+			log.Warn("sip: register failed", "err", err, "retry", wait)
+		} else {
+			failures = 0
+			wait = max(refreshAfter(granted), time.Second)
+			log.Debug("sip: registered", "expires", granted, "refresh", wait)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+			continue
+		}
+		break
+	}
+	if r.snapshot().Registered {
+		uctx, cancel := context.WithTimeout(context.Background(), unregisterTimout)
+		if _, err := r.register(uctx, 0); err != nil {
+			log.Warn("sip: unregister failed", "err", err)
+		}
+		cancel()
+	}
+}
+
+// register sends one REGISTER (with digest authentication when challenged)
+// asking for expires; it returns the lifetime the registrar granted.
+func (r *registration) register(ctx context.Context, expires time.Duration) (time.Duration, error) {
+	granted, code, err := r.do(ctx, expires)
+	now := time.Now()
+	r.set(func(s *RegStatus) {
+		s.LastCode = code
+		if err != nil {
+			s.LastError = err.Error()
+			if !s.Expires.IsZero() && now.After(s.Expires) {
+				s.Registered, s.Expires = false, time.Time{}
+			}
+			return
+		}
+		s.LastError = ""
+		if expires == 0 || granted == 0 {
+			s.Registered, s.Expires = false, time.Time{}
+			return
+		}
+		s.Registered, s.Expires = true, now.Add(granted)
+	})
+	return granted, err
+}
+
+func (r *registration) do(ctx context.Context, expires time.Duration) (time.Duration, int, error) {
+	u, a := r.ua, r.acc
+	ctx, cancel := context.WithTimeout(ctx, regTimeout)
+	defer cancel()
+
+	transport := uriTransport(a.registrar)
+	recipient := *a.registrar.Clone()
+	recipient.User = "" // RFC 3261 10.2: no userinfo in a REGISTER Request-URI
+	req := sipgo_sip.NewRequest(sipgo_sip.REGISTER, recipient)
+	aor := u.aor(a)
+	from := &sipgo_sip.FromHeader{DisplayName: a.DisplayName, Address: aor, Params: sipgo_sip.NewParams()}
+	from.Params.Add("tag", randomToken(8))
+	to := &sipgo_sip.ToHeader{DisplayName: a.DisplayName, Address: aor}
+	callID := sipgo_sip.CallIDHeader(r.callID)
+	r.cseq++
+	cseq := &sipgo_sip.CSeqHeader{SeqNo: r.cseq, MethodName: sipgo_sip.REGISTER}
+	contact := u.contact(a.User, transport)
+	secs := uint32(expires / time.Second)
+	exp := sipgo_sip.ExpiresHeader(secs)
+	req.AppendHeader(from)
+	req.AppendHeader(to)
+	req.AppendHeader(&callID)
+	req.AppendHeader(cseq)
+	req.AppendHeader(&contact)
+	req.AppendHeader(&exp)
+	u.prepare(req, transport)
+
+	res, err := u.cli.Do(ctx, req)
+	if err != nil {
+		return 0, 0, fmt.Errorf("sip: register %s: %w", a.Name, err)
+	}
+	for tries := 0; tries < 2 && (res.StatusCode == 401 || res.StatusCode == 407); tries++ {
+		if a.Password == "" && tries == 0 {
+			break
+		}
+		if tries > 0 && !staleNonce(res) {
+			break
+		}
+		res, err = u.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.AuthUser, Password: a.Password})
+		r.cseq = req.CSeq().SeqNo
+		if err != nil {
+			return 0, 0, fmt.Errorf("sip: register %s: %w", a.Name, err)
+		}
+	}
+	if res.StatusCode == 423 && expires > 0 {
+		// RFC 3261 10.2.8: Interval Too Brief; retry with Min-Expires.
+		if h := res.GetHeader("Min-Expires"); h != nil {
+			if n, err := strconv.Atoi(h.Value()); err == nil && n > 0 && time.Duration(n)*time.Second > expires {
+				return r.do(ctx, time.Duration(n)*time.Second)
+			}
+		}
+	}
+	if !res.IsSuccess() {
+		return 0, res.StatusCode, fmt.Errorf("sip: register %s: %d %s", a.Name, res.StatusCode, res.Reason)
+	}
+	if expires == 0 {
+		return 0, res.StatusCode, nil
+	}
+	return grantedExpiry(res, &contact, expires), res.StatusCode, nil
+}
+
+func staleNonce(res *sipgo_sip.Response) bool {
+	for _, name := range []string{"WWW-Authenticate", "Proxy-Authenticate"} {
+		if h := res.GetHeader(name); h != nil && strings.Contains(strings.ToLower(h.Value()), "stale=true") {
+			return true
+		}
+	}
+	return false
+}
+
+// grantedExpiry reads the lifetime the registrar granted our binding:
+// the expires parameter of our Contact in the 200, else the Expires header,
+// else what we asked for (RFC 3261 10.2.4).
+func grantedExpiry(res *sipgo_sip.Response, ours *sipgo_sip.ContactHeader, asked time.Duration) time.Duration {
+	for _, h := range res.GetHeaders("Contact") {
+		c, ok := h.(*sipgo_sip.ContactHeader)
+		if !ok {
+			continue
+		}
+		if c.Address.User != ours.Address.User || c.Address.Host != ours.Address.Host || c.Address.Port != ours.Address.Port {
+			continue
+		}
+		if v, ok := c.Params.Get("expires"); ok {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+				return time.Duration(n) * time.Second
+			}
+		}
+	}
+	if h := res.GetHeader("Expires"); h != nil {
+		if n, err := strconv.Atoi(h.Value()); err == nil && n >= 0 {
+			return time.Duration(n) * time.Second
+		}
+	}
+	return asked
+}

@@ -1,0 +1,434 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	sipgo_sip "github.com/emiago/sipgo/sip"
+)
+
+// Handler receives incoming calls.
+type Handler interface {
+	// OnIncoming is called for every new INVITE matched to an account
+	// (Request-URI user equal to Account.User, else the To user). It must
+	// not block; the handler keeps c and later calls c.Ringing, c.Answer or
+	// c.Reject. A call the handler leaves untouched for 32 s (64*T1, the
+	// INVITE transaction timeout of RFC 3261 17.1.1.2) is answered with
+	// 480 Temporarily Unavailable; one that rings without an answer for
+	// 5 minutes likewise. INVITEs matching no account get 404.
+	OnIncoming(account string, c *Call)
+}
+
+// Timers of the call logic.
+const (
+	noActionTimeout  = 32 * time.Second
+	maxRingTime      = 5 * time.Minute
+	byeTimeout       = 8 * time.Second
+	unregisterTimout = 3 * time.Second
+)
+
+// UA is a SIP user agent: listeners, registrations and calls.
+type UA struct {
+	cfg *config
+	h   Handler
+	log *slog.Logger
+
+	ua  *sipgo.UserAgent
+	srv *sipgo.Server
+	cli *sipgo.Client
+
+	ready   chan struct{}
+	runOnce sync.Once
+
+	mu        sync.Mutex
+	listeners map[string]net.Addr // "UDP"/"TCP" → bound address
+	calls     map[string]*Call    // by Call-ID
+	regs      []*registration
+	stopping  bool
+	callWG    sync.WaitGroup
+}
+
+// New validates cfg and prepares a UA; Run starts it.
+func New(cfg Config, h Handler) (*UA, error) {
+	c, err := parseConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, errors.New("sip: new: nil handler")
+	}
+	log := c.Logger
+	sua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(c.UserAgent),
+		sipgo.WithUserAgentHostname(c.Host),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipgo_sip.WithTransactionLayerLogger(log),
+			sipgo_sip.WithTransactionLayerUnhandledResponseHandler(func(r *sipgo_sip.Response) {
+				// Retransmitted final responses after their transaction ended.
+				log.Debug("sip: unmatched response", "status", r.StatusCode, "source", r.Source())
+			}),
+		),
+		sipgo.WithUserAgentTransportLayerOptions(sipgo_sip.WithTransportLayerLogger(log)),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("sip: new: %w", err)
+	}
+	srv, err := sipgo.NewServer(sua, sipgo.WithServerLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("sip: new: %w", err)
+	}
+	cli, err := sipgo.NewClient(sua, sipgo.WithClientHostname(c.Host), sipgo.WithClientLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("sip: new: %w", err)
+	}
+	u := &UA{
+		cfg: c, h: h, log: log,
+		ua: sua, srv: srv, cli: cli,
+		ready:     make(chan struct{}),
+		listeners: map[string]net.Addr{},
+		calls:     map[string]*Call{},
+	}
+	for _, a := range c.accounts {
+		if a.registrar != nil {
+			u.regs = append(u.regs, newRegistration(u, a))
+		}
+	}
+	srv.OnInvite(u.onInvite)
+	srv.OnAck(u.onAck)
+	srv.OnBye(u.onBye)
+	srv.OnCancel(u.onCancel)
+	srv.OnOptions(u.onOptions)
+	srv.OnNoRoute(u.onNoRoute)
+	return u, nil
+}
+
+// Ready is closed once the listeners are bound.
+func (u *UA) Ready() <-chan struct{} { return u.ready }
+
+// ListenAddr returns the bound address of the listener for network ("udp"
+// or "tcp"), or nil before Ready or without such a listener.
+func (u *UA) ListenAddr(network string) net.Addr {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.listeners[strings.ToUpper(network)]
+}
+
+// Run binds the listeners, starts the registrations and serves until ctx is
+// done; then it ends the calls, unregisters (Expires: 0) and closes. Run may
+// be called once. If a listener cannot be bound Run returns the error and
+// Ready is never closed.
+func (u *UA) Run(ctx context.Context) error {
+	first := false
+	u.runOnce.Do(func() { first = true })
+	if !first {
+		return errors.New("sip: run: already called")
+	}
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	var serveWG sync.WaitGroup
+	for _, l := range u.cfg.listen {
+		switch l.network {
+		case "udp":
+			conn, err := net.ListenPacket("udp", l.addr)
+			if err != nil {
+				closeAll()
+				return fmt.Errorf("sip: listen udp %s: %w", l.addr, err)
+			}
+			closers = append(closers, func() { _ = conn.Close() })
+			u.mu.Lock()
+			u.listeners["UDP"] = conn.LocalAddr()
+			u.mu.Unlock()
+			serveWG.Add(1)
+			go func() {
+				defer serveWG.Done()
+				_ = u.srv.ServeUDP(conn)
+			}()
+			u.awaitPool("udp", conn.LocalAddr().String())
+		case "tcp":
+			ln, err := net.Listen("tcp", l.addr)
+			if err != nil {
+				closeAll()
+				return fmt.Errorf("sip: listen tcp %s: %w", l.addr, err)
+			}
+			closers = append(closers, func() { _ = ln.Close() })
+			u.mu.Lock()
+			u.listeners["TCP"] = ln.Addr()
+			u.mu.Unlock()
+			serveWG.Add(1)
+			go func() {
+				defer serveWG.Done()
+				_ = u.srv.ServeTCP(ln)
+			}()
+		}
+	}
+	close(u.ready)
+	u.log.Info("sip: listening", "listeners", u.listenerList())
+
+	regCtx, regCancel := context.WithCancel(context.Background())
+	var regWG sync.WaitGroup
+	for _, r := range u.regs {
+		regWG.Add(1)
+		go func() {
+			defer regWG.Done()
+			r.run(regCtx)
+		}()
+	}
+
+	<-ctx.Done()
+	u.mu.Lock()
+	u.stopping = true
+	calls := make([]*Call, 0, len(u.calls))
+	for _, c := range u.calls {
+		calls = append(calls, c)
+	}
+	u.mu.Unlock()
+	for _, c := range calls {
+		_ = c.hangup(503, "Service Unavailable")
+	}
+	waitTimeout(&u.callWG, byeTimeout+time.Second)
+	regCancel() // each registration unregisters before returning
+	regWG.Wait()
+
+	closeAll()
+	err := u.ua.Close()
+	serveWG.Wait()
+	if err != nil {
+		return fmt.Errorf("sip: close: %w", err)
+	}
+	return nil
+}
+
+// awaitPool waits until sipgo's transport has registered a listening
+// socket, so that requests sent right after Ready leave from it.
+func (u *UA) awaitPool(network, addr string) {
+	for i := 0; i < 200; i++ {
+		if c, err := u.ua.TransportLayer().GetConnection(network, addr); err == nil && c != nil {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	u.log.Warn("sip: listener not registered with the transport", "network", network, "addr", addr)
+}
+
+func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
+}
+
+func (u *UA) listenerList() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var out []string
+	for n, a := range u.listeners {
+		out = append(out, strings.ToLower(n)+":"+a.String())
+	}
+	return out
+}
+
+func (u *UA) isStopping() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.stopping
+}
+
+// listenPort is the bound port for transport ("UDP"/"TCP"), or 0.
+func (u *UA) listenPort(transport string) int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if a := u.listeners[transport]; a != nil {
+		switch a := a.(type) {
+		case *net.UDPAddr:
+			return a.Port
+		case *net.TCPAddr:
+			return a.Port
+		}
+	}
+	return 0
+}
+
+// prepare sets what every request we originate needs beyond sipgo's
+// defaults: over UDP the request leaves from our listening socket so the
+// peer's responses and requests reach it (RFC 3261 18.1.1); User-Agent.
+func (u *UA) prepare(req *sipgo_sip.Request, transport string) {
+	req.SetTransport(transport)
+	if transport == "UDP" {
+		u.mu.Lock()
+		a, _ := u.listeners["UDP"].(*net.UDPAddr)
+		u.mu.Unlock()
+		if a != nil {
+			req.Laddr = sipgo_sip.Addr{IP: a.IP, Port: a.Port, Hostname: a.IP.String()}
+		}
+	}
+	if req.GetHeader("User-Agent") == nil {
+		req.AppendHeader(sipgo_sip.NewHeader("User-Agent", u.cfg.UserAgent))
+	}
+}
+
+// contact is our Contact for user over transport.
+func (u *UA) contact(user, transport string) sipgo_sip.ContactHeader {
+	c := sipgo_sip.ContactHeader{Address: sipgo_sip.Uri{
+		Scheme: "sip", User: user, Host: u.uriHost(), Port: u.listenPort(transport),
+	}}
+	if transport != "UDP" {
+		c.Address.UriParams = sipgo_sip.NewParams()
+		c.Address.UriParams.Add("transport", strings.ToLower(transport))
+	}
+	return c
+}
+
+// uriHost is Config.Host as written in a SIP URI (RFC 3261 25.1: IPv6
+// references are bracketed).
+func (u *UA) uriHost() string {
+	if u.cfg.host.Is6() && !u.cfg.host.Is4In6() {
+		return "[" + u.cfg.Host + "]"
+	}
+	return u.cfg.Host
+}
+
+// aor is the account's address of record.
+func (u *UA) aor(a *account) sipgo_sip.Uri {
+	domain := a.Domain
+	if domain == "" {
+		domain = u.uriHost()
+	}
+	return sipgo_sip.Uri{Scheme: "sip", User: a.User, Host: domain}
+}
+
+func (u *UA) account(name string) *account {
+	for _, a := range u.cfg.accounts {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
+}
+
+// matchAccount finds the account an INVITE is for: the Request-URI user
+// first, then the To user.
+func (u *UA) matchAccount(req *sipgo_sip.Request) *account {
+	for _, a := range u.cfg.accounts {
+		if a.User == req.Recipient.User {
+			return a
+		}
+	}
+	if to := req.To(); to != nil {
+		for _, a := range u.cfg.accounts {
+			if a.User == to.Address.User {
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+func (u *UA) addCall(c *Call) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.stopping {
+		return false
+	}
+	if _, dup := u.calls[c.id]; dup {
+		return false
+	}
+	u.calls[c.id] = c
+	u.callWG.Add(1)
+	return true
+}
+
+func (u *UA) removeCall(c *Call) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.calls[c.id] == c {
+		delete(u.calls, c.id)
+		u.callWG.Done()
+	}
+}
+
+func (u *UA) lookupCall(req *sipgo_sip.Request) *Call {
+	id := req.CallID()
+	if id == nil {
+		return nil
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.calls[id.Value()]
+}
+
+// respond sends a stateful response, logging failures.
+func (u *UA) respond(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction, code int, reason string, hdrs ...sipgo_sip.Header) {
+	res := sipgo_sip.NewResponseFromRequest(req, code, reason, nil)
+	for _, h := range hdrs {
+		res.AppendHeader(h)
+	}
+	if res.GetHeader("Server") == nil {
+		res.AppendHeader(sipgo_sip.NewHeader("Server", u.cfg.UserAgent))
+	}
+	if err := tx.Respond(res); err != nil {
+		u.log.Warn("sip: respond", "code", code, "method", req.Method.String(), "err", err)
+	}
+}
+
+func (u *UA) onOptions(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	// RFC 3261 11.2: answer with our capabilities.
+	u.respond(req, tx, 200, "OK",
+		sipgo_sip.NewHeader("Allow", allowMethods),
+		sipgo_sip.NewHeader("Accept", contentTypeSDP),
+	)
+}
+
+func (u *UA) onNoRoute(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	u.respond(req, tx, 405, "Method Not Allowed", sipgo_sip.NewHeader("Allow", allowMethods))
+}
+
+func (u *UA) onCancel(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	// A CANCEL matching a pending INVITE is answered by the transaction
+	// layer (200, then 487 to the INVITE); one that reaches us matches
+	// nothing (RFC 3261 9.2).
+	u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+}
+
+func (u *UA) onAck(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	if c := u.lookupCall(req); c != nil {
+		c.onAck(req, tx)
+	}
+}
+
+func (u *UA) onBye(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	c := u.lookupCall(req)
+	if c == nil || !c.matchesDialog(req) {
+		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	c.onBye(req, tx)
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newCallID(host string) string { return randomToken(12) + "@" + host }
+
+func sessionID() uint64 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+}
