@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"tipring/dsp/measure"
 
 	"tipring/gateway"
 	"tipring/mgmt/api"
@@ -661,6 +662,7 @@ func (c *cli) sim(args []string) error {
 		}
 		if !c.json {
 			fmt.Fprintf(c.stdout, "wrote %s: %d samples, %.2f s at %d Hz\n", *out, len(samples), float64(len(samples))/float64(rate), rate)
+			fmt.Fprintln(c.stdout, describeAudio(samples))
 		} else {
 			fmt.Fprintf(c.stdout, "{\"file\":%q,\"samples\":%d}\n", *out, len(samples))
 		}
@@ -679,10 +681,23 @@ func (c *cli) sim(args []string) error {
 	msg := fmt.Sprintf("%s %d %s: ok", target, port, op)
 	if res.Samples > 0 {
 		msg += fmt.Sprintf(", %d samples (use -o FILE.wav to save them)", res.Samples)
+		var m struct {
+			Level float64 `json:"level_dbm0"`
+			Freq  float64 `json:"frequency_hz"`
+		}
+		if json.Unmarshal(res.Data, &m) == nil {
+			msg += fmt.Sprintf("\nheard: level %.2f dBm0, dominant frequency %.1f Hz", m.Level, m.Freq)
+		}
 	}
 	fmt.Fprintln(c.stdout, msg)
-	if d := bytes.TrimSpace(res.Data); len(d) > 0 && string(d) != "null" {
-		return c.printJSON(d)
-	}
 	return nil
+}
+
+// describeAudio measures a recording the way the tests do.
+func describeAudio(x []int16) string {
+	l := measure.LevelDBm0(x)
+	if l < -60 {
+		return fmt.Sprintf("heard: silence (%.1f dBm0)", l)
+	}
+	return fmt.Sprintf("heard: level %.2f dBm0, dominant frequency %.1f Hz", l, measure.Frequency(x))
 }

@@ -30,14 +30,21 @@ func TestDefault(t *testing.T) {
 	if f.SIP.AdvertisedHost() != "127.0.0.1" {
 		t.Errorf("advertised host %q", f.SIP.AdvertisedHost())
 	}
-	if len(f.Accounts) != 0 {
-		t.Errorf("default has accounts: %+v", f.Accounts)
+	// One account per port, none registering: the ports are reachable as
+	// sip:200N@127.0.0.1:5060 with no server.
+	if len(f.Accounts) != 4 {
+		t.Fatalf("default has %d accounts, want 4", len(f.Accounts))
+	}
+	for i, a := range f.Accounts {
+		if a.Registrar != "" || a.User != "200"+string(rune('1'+i)) || a.Name != "fxs"+string(rune('1'+i)) {
+			t.Errorf("accounts[%d] = %+v", i, a)
+		}
 	}
 	if len(f.Ports) != 4 {
 		t.Fatalf("ports = %d, want 4", len(f.Ports))
 	}
 	for i, p := range f.Ports {
-		want := Port{Span: 1, Chan: i + 1, Extension: "200" + string(rune('1'+i)), CallerName: p.CallerName}
+		want := Port{Span: 1, Chan: i + 1, Extension: "200" + string(rune('1'+i)), Account: "fxs" + string(rune('1'+i)), CallerName: p.CallerName}
 		if p != want {
 			t.Errorf("ports[%d] = %+v, want %+v", i, p, want)
 		}

@@ -212,7 +212,6 @@ type loop struct {
 	leg         AudioLeg
 	audio       bool
 	evs         []Event
-	acts        []Action
 	now         time.Duration
 	relaying    bool // a detected digit is being relayed out of band
 }
