@@ -28,6 +28,7 @@ func BenchmarkLocalCallEndToEnd(b *testing.B) {
 	done := make(chan struct{})
 	go func() { gw.Run(ctx); close(done) }()
 	defer func() { cancel(); s.Close(); <-done }()
+	<-gw.Ready()
 	p1, _ := s.Phone(1)
 	p2, _ := s.Phone(2)
 	wait := func(cond func() bool) {
@@ -63,7 +64,7 @@ func BenchmarkLocalCallEndToEnd(b *testing.B) {
 		p2.StopPlay()
 		p1.OnHook()
 		p2.OnHook()
-		wait(idle)
+		wait(func() bool { return idle() && len(cdr.all()) == i+1 })
 	}
 	b.StopTimer()
 	wall := time.Since(start)

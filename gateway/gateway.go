@@ -195,6 +195,18 @@ func (g *Gateway) closePorts() {
 // been created with the gateway as its Handler.
 func (g *Gateway) AttachSIP(ua *sip.UA) { g.ua = ua }
 
+// Ready is closed once every port's channel loop runs.
+func (g *Gateway) Ready() <-chan struct{} {
+	ready := make(chan struct{})
+	go func() {
+		for _, p := range g.ports {
+			<-p.p.Running()
+		}
+		close(ready)
+	}()
+	return ready
+}
+
 // post queues work for the gateway goroutine. It never blocks a channel
 // loop for long: the queue is deep and drained continuously.
 func (g *Gateway) post(f func()) { g.queue <- f }

@@ -73,6 +73,7 @@ func newRig(t *testing.T, zone string, simCfg sim.Config, cfg Config) *rig {
 		b.Close()
 		<-done
 	})
+	<-gw.Ready()
 	return &rig{board: b, gw: gw, cdr: cdr}
 }
 

@@ -192,10 +192,12 @@ func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
-	select {
-	case <-ua.Ready():
-	case err := <-errc:
-		return err
+	for _, ready := range []<-chan struct{}{ua.Ready(), gw.Ready()} {
+		select {
+		case <-ready:
+		case err := <-errc:
+			return err
+		}
 	}
 	log.Info("tipringd running", "version", version, "board", board.Name(),
 		"sip", cfg.SIP.Listen, "http", "http://"+ln.Addr().String(), "data", dir)

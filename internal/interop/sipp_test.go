@@ -131,6 +131,7 @@ func startGateway(t *testing.T, routeTarget string) *node {
 	case <-time.After(5 * time.Second):
 		t.Fatal("SIP user agent not ready")
 	}
+	<-gw.Ready()
 	t.Cleanup(func() {
 		cancel()
 		b.Close()

@@ -101,7 +101,8 @@ type Port struct {
 	log    *slog.Logger
 	notify func(Note)
 
-	inbox chan command
+	inbox   chan command
+	running chan struct{} // closed after the loop's first frame
 
 	state   atomic.Uint32
 	offHook atomic.Bool
@@ -129,15 +130,19 @@ func NewPort(ch hal.Channel, cfg Config, notify func(Note)) *Port {
 	}
 	info := ch.Info()
 	return &Port{
-		ch:     ch,
-		info:   info,
-		m:      Machine{Map: cfg.Map, Timers: cfg.Timers},
-		zone:   cfg.Zone,
-		log:    cfg.Logger.With("port", info.Name),
-		notify: notify,
-		inbox:  make(chan command, 64),
+		ch:      ch,
+		info:    info,
+		m:       Machine{Map: cfg.Map, Timers: cfg.Timers},
+		zone:    cfg.Zone,
+		log:     cfg.Logger.With("port", info.Name),
+		notify:  notify,
+		inbox:   make(chan command, 64),
+		running: make(chan struct{}),
 	}
 }
+
+// Running is closed once the channel loop has processed its first frame.
+func (p *Port) Running() <-chan struct{} { return p.running }
 
 // Info describes the port's channel.
 func (p *Port) Info() hal.ChannelInfo { return p.info }
@@ -251,7 +256,9 @@ func (p *Port) Run(ctx context.Context) error {
 			clear(lp.rx)
 		}
 		lp.now += frameDur
-		p.frames.Add(1)
+		if p.frames.Add(1) == 1 {
+			close(p.running)
+		}
 		p.step(lp)
 		if err := p.ch.WriteFrame(lp.tx); err != nil {
 			if errors.Is(err, hal.ErrClosed) {
