@@ -29,6 +29,7 @@ func BenchmarkLocalCallEndToEnd(b *testing.B) {
 	go func() { gw.Run(ctx); close(done) }()
 	defer func() { cancel(); s.Close(); <-done }()
 	<-gw.Ready()
+	s.SetSettle(gw.Settled)
 	p1, _ := s.Phone(1)
 	p2, _ := s.Phone(2)
 	wait := func(cond func() bool) {

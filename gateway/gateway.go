@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"tipring/dsp/echo"
 	"tipring/dsp/tone"
 	"tipring/hal"
 	"tipring/sip"
@@ -50,7 +52,8 @@ type Gateway struct {
 	byAccount map[string]*port
 	routes    []route
 
-	queue chan func()
+	queue   chan func()
+	pending atomic.Int64 // queued or running work items
 
 	mu         sync.RWMutex // guards calls, port.call, totalCalls
 	calls      map[string]*call
@@ -104,6 +107,9 @@ func New(o Options) (*Gateway, error) {
 	zone, err := tone.LookupZone(cfg.Zone)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if cfg.EchoTail != 0 && (cfg.EchoTail < echo.MinTail || cfg.EchoTail > echo.MaxTail) {
+		return nil, fmt.Errorf("gateway: echo tail %v outside %v–%v", cfg.EchoTail, echo.MinTail, echo.MaxTail)
 	}
 	dm, err := digitmap.Parse(cfg.DigitMap)
 	if err != nil {
@@ -166,8 +172,13 @@ func New(o Options) (*Gateway, error) {
 			return nil, fmt.Errorf("gateway: port %d/%d is %v, not FXS", pc.Span, pc.Chan, ch.Info().Kind)
 		}
 		pt := &port{cfg: pc, ch: ch}
+		ec := echo.DefaultConfig()
+		if cfg.EchoTail > 0 {
+			ec.Tail = cfg.EchoTail
+		}
 		pt.p = fxs.NewPort(ch, fxs.Config{
 			Zone: zone, Map: dm, Timers: timers,
+			Echo: ec, EchoOff: cfg.EchoOff,
 			Logger: o.Logger,
 		}, func(n fxs.Note) { g.post(func() { g.onPortNote(pt, n) }) })
 		g.ports = append(g.ports, pt)
@@ -209,7 +220,15 @@ func (g *Gateway) Ready() <-chan struct{} {
 
 // post queues work for the gateway goroutine. It never blocks a channel
 // loop for long: the queue is deep and drained continuously.
-func (g *Gateway) post(f func()) { g.queue <- f }
+func (g *Gateway) post(f func()) {
+	g.pending.Add(1)
+	g.queue <- f
+}
+
+// Settled reports whether the gateway has no work queued or running. A
+// simulated board in simulated time waits for it before each frame, so
+// that call handling takes no board time (see hal/sim Board.SetSettle).
+func (g *Gateway) Settled() bool { return g.pending.Load() == 0 }
 
 // Run runs the port loops and the gateway's event loop until ctx is done.
 func (g *Gateway) Run(ctx context.Context) error {
@@ -230,6 +249,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 			g.mu.Lock()
 			f()
 			g.mu.Unlock()
+			g.pending.Add(-1)
 		case <-ctx.Done():
 			wg.Wait()
 			g.mu.Lock()

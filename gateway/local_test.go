@@ -74,6 +74,7 @@ func newRig(t *testing.T, zone string, simCfg sim.Config, cfg Config) *rig {
 		<-done
 	})
 	<-gw.Ready()
+	b.SetSettle(gw.Settled)
 	return &rig{board: b, gw: gw, cdr: cdr}
 }
 
@@ -96,6 +97,13 @@ func (r *rig) waitFor(t *testing.T, what string, limit time.Duration, cond func(
 		r.board.Sleep(20 * time.Millisecond)
 	}
 	if !cond() {
+		for _, p := range r.gw.Ports() {
+			t.Logf("port %+v", p)
+		}
+		for _, p := range r.gw.ports {
+			t.Logf("port %s digits %q", p.name(), p.p.Digits())
+		}
+		t.Logf("board %+v", r.board.Snapshot())
 		t.Fatalf("%s: not within %v of board time", what, limit)
 	}
 }

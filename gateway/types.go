@@ -26,6 +26,10 @@ type Config struct {
 	// NoAnswer is how long an incoming call rings an FXS port before it is
 	// given up (the caller receives 480).
 	NoAnswer time.Duration
+	// EchoTail is the line echo canceller's tail on every analog port
+	// (16–128 ms; 0 = 64 ms). EchoOff disables the canceller.
+	EchoTail time.Duration
+	EchoOff  bool
 	// Ports maps each FXS port to its extension and SIP account.
 	Ports []PortConfig
 	// Routes decide where dialled numbers go. Local extensions (Ports) are

@@ -10,7 +10,8 @@
 //     reopen after Close, hal.ErrNoChannel for numbers that do not exist,
 //     hal.ErrClosed for every operation after Close, hal.ErrFrameSize for a
 //     buffer of the wrong length. Every error must be a *hal.ChannelError that
-//     names the span and channel.
+//     names the span and channel. D-channels carry no audio: ReadFrame on
+//     one fails with hal.ErrNotSupported.
 //   - Pacing: N reads take at least N-MaxBuffered frame durations of board
 //     time (the hardware clock is the only audio clock), and board time never
 //     goes backwards.

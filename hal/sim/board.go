@@ -89,10 +89,12 @@ type Board struct {
 	mu      sync.Mutex
 	cond    sync.Cond
 	ticks   int64
+	inTick  bool
 	closed  bool
 	waiters []*waiter
 	kick    chan struct{}
 	done    chan struct{}
+	settle  func() bool // fast mode: the system above the board is idle
 	wg      sync.WaitGroup
 	lawBuf  []byte
 }
@@ -328,6 +330,18 @@ func (b *Board) waitLocked(deadline time.Duration, cond func() bool) error {
 	return nil
 }
 
+// SetSettle gives the fast clock a test of whether the software above the
+// board has finished reacting to the last frame (for the gateway: its work
+// queue is empty). In fast mode the next frame waits for it, so that work
+// done outside the channel loops takes no simulated time; a system that
+// does not settle within the stall timeout is not waited for. The realtime
+// clock ignores it.
+func (b *Board) SetSettle(settled func() bool) {
+	b.mu.Lock()
+	b.settle = settled
+	b.mu.Unlock()
+}
+
 // kickLocked wakes a fast clock to re-evaluate its barrier.
 func (b *Board) kickLocked() {
 	select {
@@ -398,6 +412,23 @@ func (b *Board) runFast() {
 				return
 			}
 			demand, ready := b.barrierLocked()
+			if demand && ready && b.settle != nil && !b.settle() && !timedOut {
+				// The system above is still busy: look again shortly.
+				if !armed {
+					armed = true
+					timer.Reset(stallTimeout)
+				}
+				b.mu.Unlock()
+				select {
+				case <-b.done:
+					return
+				case <-timer.C:
+					timedOut = true
+				case <-time.After(50 * time.Microsecond):
+				}
+				b.mu.Lock()
+				continue
+			}
 			if demand && ready {
 				break
 			}
@@ -463,9 +494,11 @@ func (b *Board) runRealtime() {
 // audio the line side hears and sends.
 func (b *Board) tickLocked() {
 	t := b.nowLocked()
+	b.inTick = true
 	for _, ep := range b.eps {
 		ep.tick(t)
 	}
+	b.inTick = false
 	b.ticks++
 	b.cond.Broadcast()
 }

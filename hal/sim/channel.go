@@ -107,7 +107,8 @@ type endpoint struct {
 	rxHead, rxn          int
 	txq                  [txDepth][]int16
 	txHead, txn          int
-	evq                  [evDepth]hal.Event
+	rxTick               [rxDepth]int64 // tick that produced each queued frame
+	evq                  [evDepth]stampedEvent
 	evHead, evn          int
 	rxGain, txGain       float64
 	tx, rx               []int16
@@ -140,7 +141,17 @@ func (ep *endpoint) err(op string, err error) error {
 	return &hal.ChannelError{Span: ep.info.Span, Chan: ep.info.Chan, Op: op, Err: err}
 }
 
-// eventLocked queues ev for the open handle, if any.
+// stampedEvent is an event and the tick whose frame it belongs to.
+type stampedEvent struct {
+	ev   hal.Event
+	tick int64
+}
+
+// eventLocked queues ev for the open handle, if any. The event belongs to
+// the frame being produced (during a tick) or to the last frame produced
+// (for control actions between ticks); PollEvent hands it out only once the
+// reader has consumed that frame, so a reader that falls behind still sees
+// events in step with its audio and can time them by counting frames.
 func (ep *endpoint) eventLocked(ev hal.Event) {
 	if ep.h == nil {
 		return
@@ -150,7 +161,11 @@ func (ep *endpoint) eventLocked(ev hal.Event) {
 		ep.evn--
 		ep.lostEvents++
 	}
-	ep.evq[(ep.evHead+ep.evn)%evDepth] = ev
+	tick := ep.b.ticks - 1
+	if ep.b.inTick {
+		tick = ep.b.ticks
+	}
+	ep.evq[(ep.evHead+ep.evn)%evDepth] = stampedEvent{ev, tick}
 	ep.evn++
 	ep.b.kickLocked()
 }
@@ -165,14 +180,16 @@ func (ep *endpoint) tick(t time.Duration) {
 		ep.txHead = (ep.txHead + 1) % txDepth
 		ep.txn--
 		scale(tx, ep.txGain)
+		b.law.Encode(b.lawBuf, tx)
+		b.law.Decode(tx, b.lawBuf)
 	} else {
+		// Nothing to send: the line carries silence (no law idle pattern,
+		// so that idle recorders stay empty).
 		clear(tx)
 		if ep.h != nil && ep.h.participant {
 			ep.underruns++
 		}
 	}
-	b.law.Encode(b.lawBuf, tx)
-	b.law.Decode(tx, b.lawBuf)
 	ep.far.hear(tx, t)
 
 	rx := ep.rx
@@ -189,6 +206,7 @@ func (ep *endpoint) tick(t time.Duration) {
 			ep.rxn--
 			ep.overruns++
 		}
+		ep.rxTick[(ep.rxHead+ep.rxn)%rxDepth] = b.ticks
 		dst := ep.rxq[(ep.rxHead+ep.rxn)%rxDepth]
 		copy(dst, rx)
 		scale(dst, ep.rxGain)
@@ -325,10 +343,13 @@ func (c *channel) PollEvent() (hal.Event, bool) {
 	if c.h.closed || ep.evn == 0 {
 		return hal.Event{}, false
 	}
-	ev := ep.evq[ep.evHead]
+	se := ep.evq[ep.evHead]
+	if ep.rxn > 0 && ep.rxTick[ep.rxHead] <= se.tick {
+		return hal.Event{}, false // its frame has not been read yet
+	}
 	ep.evHead = (ep.evHead + 1) % evDepth
 	ep.evn--
-	return ev, true
+	return se.ev, true
 }
 
 func (c *channel) Hook(op hal.Hook) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tipring/dsp/dtmf"
+	"tipring/dsp/echo"
 	"tipring/dsp/tone"
 	"tipring/hal"
 	"tipring/telephony/digitmap"
@@ -69,7 +70,12 @@ type Config struct {
 	Map    *digitmap.Map
 	Timers Timers
 	Hook   HookConfig
-	Logger *slog.Logger
+	// Echo configures the line echo canceller that runs on the channel's
+	// receive audio during calls (G.168); EchoOff disables it, e.g. when
+	// the card cancels echo itself.
+	Echo    echo.Config
+	EchoOff bool
+	Logger  *slog.Logger
 }
 
 type cmdKind uint8
@@ -98,6 +104,7 @@ type Port struct {
 	info   hal.ChannelInfo
 	m      Machine
 	zone   *tone.Zone
+	ec     *echo.Canceller
 	log    *slog.Logger
 	notify func(Note)
 
@@ -129,7 +136,18 @@ func NewPort(ch hal.Channel, cfg Config, notify func(Note)) *Port {
 		notify = func(Note) {}
 	}
 	info := ch.Info()
+	var ec *echo.Canceller
+	if !cfg.EchoOff {
+		if cfg.Echo == (echo.Config{}) {
+			cfg.Echo = echo.DefaultConfig()
+		}
+		var err error
+		if ec, err = echo.New(cfg.Echo); err != nil {
+			cfg.Logger.Warn("echo canceller off", "port", info.Name, "err", err)
+		}
+	}
 	return &Port{
+		ec:      ec,
 		ch:      ch,
 		info:    info,
 		m:       Machine{Map: cfg.Map, Timers: cfg.Timers},
@@ -209,6 +227,8 @@ func (p *Port) FarHangup() { p.event(EvFarHangup) }
 // loop holds the frame loop's preallocated state.
 type loop struct {
 	rx, tx, tmp []int16
+	ref         []int16 // the frame written to the line last: the canceller's Rin
+	clean       []int16 // receive audio after echo cancellation
 	line        Line
 	hook        Hook
 	det         *dtmf.Detector
@@ -227,13 +247,15 @@ func (p *Port) Run(ctx context.Context) error {
 	n := p.ch.FrameSamples()
 	frameDur := hal.FrameDuration(n)
 	lp := &loop{
-		rx:   make([]int16, n),
-		tx:   make([]int16, n),
-		tmp:  make([]int16, n),
-		hook: NewHook(DefaultHookConfig),
-		det:  dtmf.NewDetector(dtmf.DetectorConfig{}),
-		dgen: dtmf.NewGenerator(dtmf.GenConfig{}),
-		evs:  make([]Event, 0, 16),
+		rx:    make([]int16, n),
+		tx:    make([]int16, n),
+		tmp:   make([]int16, n),
+		ref:   make([]int16, n),
+		clean: make([]int16, n),
+		hook:  NewHook(DefaultHookConfig),
+		det:   dtmf.NewDetector(dtmf.DetectorConfig{}),
+		dgen:  dtmf.NewGenerator(dtmf.GenConfig{}),
+		evs:   make([]Event, 0, 16),
 	}
 	if rc, ok := p.ch.(hal.RingCadencer); ok && p.zone != nil && len(p.zone.RingCadence) > 0 {
 		if err := rc.SetRingCadence(p.zone.RingCadence); err != nil {
@@ -260,6 +282,7 @@ func (p *Port) Run(ctx context.Context) error {
 			close(p.running)
 		}
 		p.step(lp)
+		copy(lp.ref, lp.tx)
 		if err := p.ch.WriteFrame(lp.tx); err != nil {
 			if errors.Is(err, hal.ErrClosed) {
 				return ctx.Err()
@@ -308,10 +331,18 @@ func (p *Port) step(lp *loop) {
 		}
 	}
 
+	// Receive DSP: during a call the line echo canceller removes the echo
+	// of what we sent (the previous frame written is its reference, Rin).
+	if lp.audio && p.ec != nil {
+		p.ec.Process(lp.ref, lp.rx, lp.clean)
+	} else {
+		copy(lp.clean, lp.rx)
+	}
+
 	// DTMF from the phone: dialling digits before the call, relayed digits
 	// during it.
 	if lp.hook.OffHook() {
-		for _, d := range lp.det.Process(lp.rx) {
+		for _, d := range lp.det.Process(lp.clean) {
 			switch lp.line.State {
 			case DialTone, Collecting:
 				if !d.End {
@@ -350,6 +381,9 @@ func (p *Port) step(lp *loop) {
 			lp.audio = false
 			lp.relaying = false
 			lp.dgen.Stop()
+			if p.ec != nil {
+				p.ec.Reset()
+			}
 		}
 		p.notify(Note{Kind: NoteState, State: lp.line.State})
 	}
@@ -378,9 +412,9 @@ func (p *Port) step(lp *loop) {
 		// of band its in-band tone is muted so the far end does not see it
 		// twice.
 		if lp.relaying {
-			clear(lp.rx)
+			clear(lp.clean)
 		}
-		lp.leg.Push(lp.rx)
+		lp.leg.Push(lp.clean)
 	}
 	lp.gen.Fill(lp.tx)
 }
