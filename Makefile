@@ -5,7 +5,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build run test test-short bench lint cross clean
+.PHONY: all build run test test-short bench lint cross clean test-dahdi
 
 all: build
 
@@ -40,3 +40,9 @@ cross:
 
 clean:
 	rm -rf $(BIN)
+
+# hal/dahdi against the real DAHDI kernel driver in a qemu (TCG) guest built
+# from Debian packages; cached under build/dahdi-vm. Needs root or sudo for
+# apt-get on the first run. Ends with an "N passed, N failed" line.
+test-dahdi:
+	bash scripts/dahdi-vm/run.sh

@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 	"tipring/dsp/measure"
+	"tipring/hal/dahdi"
 
 	"tipring/gateway"
 	"tipring/mgmt/api"
@@ -42,6 +43,8 @@ Commands:
   cdr [--limit N] [--number X] [--since T]
                                    recent call detail records (T: RFC 3339, Unix seconds or e.g. 1h)
   config check FILE...             validate configuration files (locally, no daemon needed)
+  hw scan [--dev DIR] [--config]   list the DAHDI spans and channels of this machine (locally);
+                                   --config prints a starter configuration for them
   sim                              the simulated board's state
   sim phone N offhook|onhook|flash|stop
   sim phone N dial DIGITS | pulse DIGITS
@@ -211,6 +214,8 @@ func (c *cli) dispatch(args []string) error {
 		return c.config(rest)
 	case "sim":
 		return c.sim(rest)
+	case "hw":
+		return c.hw(rest)
 	}
 	return usagef("unknown command %q", cmd)
 }
@@ -541,6 +546,37 @@ func (c *cli) config(args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// hw describes the telephony hardware through the DAHDI driver, like
+// dahdi_scan and dahdi_genconf.
+func (c *cli) hw(args []string) error {
+	fs := c.flagSet("hw")
+	dev := fs.String("dev", "/dev/dahdi", "DAHDI device directory")
+	starter := fs.Bool("config", false, "print a starter configuration")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || pos[0] != "scan" {
+		return usagef("usage: tipring hw scan [--dev DIR] [--config]")
+	}
+	r, err := dahdi.Scan(*dev)
+	if err != nil {
+		return fmt.Errorf("hw scan: %w", err)
+	}
+	if c.json {
+		b, err := json.MarshalIndent(r, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s\n", b)
+		return nil
+	}
+	if *starter {
+		return dahdi.FormatConfig(c.stdout, r)
+	}
+	return r.WriteText(c.stdout)
 }
 
 func (c *cli) sim(args []string) error {

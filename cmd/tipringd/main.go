@@ -25,6 +25,7 @@ import (
 
 	"tipring/gateway"
 	"tipring/hal"
+	"tipring/hal/dahdi"
 	"tipring/hal/sim"
 	"tipring/mgmt/api"
 	"tipring/mgmt/cdrstore"
@@ -40,7 +41,18 @@ type opener func(cfg *config.File, log *slog.Logger) (hal.Board, error)
 
 // openers are the hardware backends this build knows, wired explicitly.
 var openers = map[string]opener{
-	"sim": openSim,
+	"sim":   openSim,
+	"dahdi": openDAHDI,
+}
+
+func openDAHDI(cfg *config.File, log *slog.Logger) (hal.Board, error) {
+	b, err := dahdi.Open(dahdi.Config{
+		DevDir: cfg.Board.Dahdi.DevDir, Logger: log.With("board", "dahdi"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 func openSim(cfg *config.File, log *slog.Logger) (hal.Board, error) {

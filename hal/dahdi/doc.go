@@ -1,0 +1,106 @@
+// Package dahdi is the real hardware backend of the hal contract: telephony
+// cards (analog FXS/FXO, E1/T1, BRI) driven through the Linux DAHDI kernel
+// driver, in pure Go with golang.org/x/sys/unix (no cgo).
+//
+// # How it works
+//
+// Open opens /dev/dahdi/ctl and enumerates the driver: DAHDI_SPANSTAT for
+// every span, DAHDI_GET_PARAMS for every channel number. Spans with
+// configured channels become hal spans numbered 1..n in DAHDI's order; a
+// channel's hal number is its position in its span. The signalling type
+// decides the hal kind (DAHDI names signalling after the far end):
+// fxoks/fxols/fxogs is an FXS port, fxsks/fxsls/fxsgs an FXO port, clear
+// (bchan) a B-channel, HDLC with FCS (dchan, hardhdlc) a D-channel.
+// Configuring spans stays with dahdi_cfg and system.conf; Scan and
+// FormatConfig describe what the driver has and print a starter tipring
+// configuration (`tipring hw scan`).
+//
+// Span.Open opens /dev/dahdi/channel with O_NONBLOCK, binds it with
+// DAHDI_SPECIFY, sets the buffers (DAHDI_SET_BUFINFO: one frame per buffer,
+// Config.Buffers of them; receive starts at once, transmit once half full)
+// and linear mode (DAHDI_SETLINEAR, after DAHDI_AUDIOMODE on a clear
+// channel), and only then wraps the descriptor with os.NewFile so that the
+// Go runtime poller drives it: ReadFrame blocks in the poller until the
+// card's clock delivers a block, and Close from another goroutine unblocks
+// it. Later ioctls go through syscall.RawConn.Control.
+//
+// Signalling: a read or write fails with errno 500 (ELAST) while an event
+// is queued; the backend then drains DAHDI_GETEVENT into the channel's
+// queue and retries. PollEvent drains the same way. Events map to the hal
+// as follows.
+//
+//   - FXS port: RINGOFFHOOK is EventOffHook, and the backend answers it
+//     with DAHDI_HOOK OFFHOOK (the ring trip: DAHDI's robbed-bit code stops
+//     a cadence by itself only before the first burst); ONHOOK (reported
+//     after rxflashtime, 1.25 s) is EventOnHook and is answered with
+//     DAHDI_HOOK ONHOOK; a shorter break is WINKFLASH, EventFlash, or a
+//     PULSEDIGIT. RINGERON/RINGEROFF are the cadence's bursts; DAHDI
+//     reports none for the first burst, so Hook(HookRing) reports
+//     EventRingerOn itself, and Hook(HookRingOff) reports EventRingerOff
+//     when a burst was sounding. Hook(HookRing) fails while the phone is
+//     off hook; after a disconnect it ends the 800 ms kewlstart battery
+//     drop (DAHDI_KEWLTIME + DAHDI_AFTERKEWLTIME) that would make DAHDI
+//     answer EBUSY.
+//   - FXO port: ringing is read from the receive hook state
+//     (DAHDI_GET_PARAMS rxhooksig == DAHDI_RXSIG_RING, sampled at most
+//     every 5 ms from PollEvent): EventRingBegin at the first sample,
+//     EventRingEnd 100 ms after the last. DAHDI's own RINGBEGIN and
+//     RINGOFFHOOK events are not used: both are suppressed for 2 s
+//     (RING_DEBOUNCE_TIME) after every hangup, and open() hangs up. ONHOOK
+//     is loss of loop current (EventOnHook); it is only seen once the
+//     port's 600 ms off-hook debounce (DAHDI_DEFAULT_DEBOUNCETIME) is over.
+//   - Every channel: ALARM/NOALARM become EventAlarm (with the channel's
+//     alarms from DAHDI_GET_PARAMS) and EventNoAlarm, POLARITY becomes
+//     EventPolarity, HOOKCOMPLETE EventHookComplete. Buffer overruns and
+//     underruns (DAHDI_BUFFER_EVENTS) and HDLC aborts or bad FCS are counted
+//     in Stats.
+//
+// D-channels run the driver's HDLC with FCS: ReadHDLC strips the two FCS
+// octets a read returns, WriteHDLC appends two octets for the driver to
+// fill. The software HDLC transmitter drops a frame written within about
+// 2 ms of open(), so writes wait until 20 ms after open.
+//
+// Optional capabilities: every audio channel is a hal.Gainer (gain tables
+// for the channel's law, DAHDI_SETGAINS); FXS ports are hal.RingCadencer
+// (DAHDI_SETCADENCE), and hal.PolarityReverser / hal.VMWIIndicator when the
+// card driver accepts DAHDI_SETPOLARITY / DAHDI_VMWI (probed at open with
+// the idle values). Echo cancellation is left to the gateway's own
+// canceller; the kernel's software cancellers are not exposed.
+//
+// Every ioctl number and struct layout comes from include/dahdi/user.h of
+// Debian's dahdi-source 2.11.1 (abi.go). TestABIMatchesHeader compares them
+// with a C program compiled from that header (scripts/dahdi-vm/abi.c) in
+// the test guest.
+//
+// # Testing against the real driver
+//
+// make test-dahdi (scripts/dahdi-vm/run.sh) builds the DAHDI modules from
+// Debian's dahdi-source for Debian's kernel, boots them in qemu (TCG) with
+// four dahdi_dynamic_loc spans linked back to back in pairs, and runs this
+// package's tests there: hal/haltest with the linked channel as the far end,
+// plus tone, hook, ring and HDLC tests measured across the driver. Facts
+// learnt there:
+//
+//   - dahdi_cfg sends span configuration before it creates dynamic spans:
+//     create them in a first pass of their own. Debian's tree defaults
+//     auto_assign_spans=0 (for udev); without udev load dahdi with
+//     auto_assign_spans=1. dahdi_cfg 3.x needs /dev/shm.
+//   - DAHDI_HOOK RING needs a tone zone (loadzone/defaultzone), else
+//     ENODATA.
+//   - A channel opens once; a second DAHDI_SPECIFY fails with EBUSY.
+//   - dahdi_dynamic hands a channel's receive bits to dahdi_rbsbits with
+//     the neighbouring channel's nibble above them: mask rxbits with 0xf.
+//   - The on-hook timer of an FXS port runs on across close and open: a
+//     phone that goes on hook and off again within 1.25 s is flashing,
+//     whoever opened the port in between.
+//   - Under TCG the guest boots in about 3 s; audio crosses a linked pair
+//     within a few frames and measures -9.99 dBm0 for a -10 dBm0 tone.
+//
+// # Concurrency
+//
+// A Board may be used from any goroutine. A channel belongs to one
+// goroutine (its channel loop) as the hal contract says; Close may be called
+// from any goroutine, and ReadHDLC and WriteHDLC may run in two goroutines
+// at once. The event queue is guarded by a mutex, so the far end of a test
+// may drive Hook from another goroutine than the reader.
+package dahdi
