@@ -5,7 +5,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build run test test-short bench lint cross clean test-dahdi
+.PHONY: all build run test test-short bench lint cross clean test-dahdi bench-anchors
 
 all: build
 
@@ -46,3 +46,11 @@ clean:
 # apt-get on the first run. Ends with an "N passed, N failed" line.
 test-dahdi:
 	bash scripts/dahdi-vm/run.sh
+
+# The DSP benchmarks side by side with spandsp on the same workloads
+# (tipring/spandsp ratio per workload). Needs cgo and libspandsp-dev;
+# installs nothing.
+bench-anchors:
+	@if ! pkg-config --exists spandsp 2>/dev/null && ! test -f /usr/include/spandsp/dtmf.h; then \
+	  echo "bench-anchors: spandsp headers not found: install Debian's libspandsp-dev (apt-get install libspandsp-dev)" >&2; exit 1; fi
+	CGO_ENABLED=1 $(GO) test -tags anchors -run '^TestAnchors$$' -count=1 -v -timeout 20m ./bench/anchors/

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"tipring/dsp/g711"
 	"tipring/dsp/measure"
 )
 
@@ -106,126 +105,6 @@ func TestQ24AllDigits(t *testing.T) {
 	}
 }
 
-// TestQ24G711RoundTrip detects the digits after µ-law and A-law coding.
-func TestQ24G711RoundTrip(t *testing.T) {
-	cfg := GenConfig{LowDBm0: -4, HighDBm0: -4, On: 50 * time.Millisecond, Off: 50 * time.Millisecond}
-	for _, level := range []float64{-4, -25} {
-		cfg.LowDBm0, cfg.HighDBm0 = level, level
-		x := generate(cfg, Digits)
-		codes := make([]byte, len(x))
-		for _, law := range []g711.Law{g711.Ulaw, g711.Alaw} {
-			law.Encode(codes, x)
-			y := make([]int16, len(x))
-			law.Decode(y, codes)
-			if got := digitsOf(t, detect(DetectorConfig{}, y, 160)); got != Digits {
-				t.Errorf("%v at %v dBm0: detected %q, want %q", law, level, got, Digits)
-			}
-		}
-	}
-}
-
-// TestQ24FrequencyDeviation: deviations of ±1.5 % must be accepted, ±3.5 %
-// rejected, for both tones deviating together or apart.
-func TestQ24FrequencyDeviation(t *testing.T) {
-	for _, dev := range [][2]float64{{1, 1}, {-1, -1}, {1, -1}, {-1, 1}, {1, 0}, {0, 1}, {-1, 0}, {0, -1}} {
-		x := sequence(Digits, 50, 50, -10, -10, 0.015*dev[0], 0.015*dev[1])
-		if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != Digits {
-			t.Errorf("offset %+.1f%%/%+.1f%%: detected %q, want all", 1.5*dev[0], 1.5*dev[1], got)
-		}
-		if dev[0] == 0 && dev[1] == 0 {
-			continue
-		}
-		x = sequence(Digits, 50, 50, -10, -10, 0.035*dev[0], 0.035*dev[1])
-		if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != "" {
-			t.Errorf("offset %+.1f%%/%+.1f%%: detected %q, want none", 3.5*dev[0], 3.5*dev[1], got)
-		}
-	}
-}
-
-// TestQ24Duration: 40 ms tones are detected, 20 ms bursts are not.
-func TestQ24Duration(t *testing.T) {
-	x := sequence(Digits, 40, 40, -10, -10, 0, 0)
-	if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != Digits {
-		t.Errorf("40 ms tones: detected %q, want all", got)
-	}
-	x = sequence(Digits+Digits, 20, 30, -4, -4, 0, 0)
-	if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != "" {
-		t.Errorf("20 ms bursts: detected %q, want none", got)
-	}
-}
-
-// TestQ24Levels: -30 dBm0 per tone is detected; -40 dBm0 is not.
-func TestQ24Levels(t *testing.T) {
-	x := sequence(Digits, 50, 50, -30, -30, 0, 0)
-	if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != Digits {
-		t.Errorf("-30 dBm0: detected %q, want all", got)
-	}
-	x = sequence(Digits, 50, 50, -40, -40, 0, 0)
-	if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != "" {
-		t.Errorf("-40 dBm0: detected %q, want none", got)
-	}
-	// A lower configured minimum detects them.
-	if got := digitsOf(t, detect(DetectorConfig{MinLevelDBm0: -40}, x, 160)); got != Digits {
-		t.Errorf("-40 dBm0 with MinLevelDBm0 -40: detected %q, want all", got)
-	}
-}
-
-// TestQ24Twist: twist within the configured limits is accepted, beyond
-// them rejected (normal twist: high group stronger).
-func TestQ24Twist(t *testing.T) {
-	cases := []struct {
-		low, high float64
-		want      bool
-	}{
-		{-14, -7, true},    // normal twist 7 dB
-		{-17, -7, false},   // normal twist 10 dB
-		{-7, -10, true},    // reverse twist 3 dB
-		{-7, -13, false},   // reverse twist 6 dB
-		{-30, -25, true},   // weak, normal twist 5 dB
-		{-10, -10, true},   // none
-		{-6, -20, false},   // one tone dominant
-		{-20, -4.5, false}, // one tone dominant
-	}
-	for _, c := range cases {
-		x := sequence(Digits, 50, 50, c.low, c.high, 0, 0)
-		got := digitsOf(t, detect(DetectorConfig{}, x, 160))
-		if c.want && got != Digits || !c.want && got != "" {
-			t.Errorf("low %v high %v dBm0: detected %q, want all: %v", c.low, c.high, got, c.want)
-		}
-	}
-}
-
-// TestQ24Noise: digits at -20 dBm0 in white noise 20 dB weaker are
-// detected; the noise alone, and a 1004 Hz test tone, give nothing.
-func TestQ24Noise(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 11))
-	noise := func(x []int16, level float64) {
-		s := measure.Amplitude(level) / math.Sqrt2
-		for i := range x {
-			x[i] = int16(max(-32768, min(32767, float64(x[i])+r.NormFloat64()*s)))
-		}
-	}
-	x := sequence(Digits, 50, 50, -20, -20, 0, 0)
-	noise(x, -40)
-	if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != Digits {
-		t.Errorf("digits in noise: detected %q, want all", got)
-	}
-	for _, level := range []float64{-40, -20, -6} {
-		x := make([]int16, 10*SampleRate)
-		noise(x, level)
-		if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != "" {
-			t.Errorf("white noise at %v dBm0: detected %q", level, got)
-		}
-	}
-	for _, level := range []float64{0, -10, -30} {
-		x := make([]int16, 5*SampleRate)
-		measure.Sine(x, 1004, level, 0)
-		if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != "" {
-			t.Errorf("1004 Hz at %v dBm0: detected %q", level, got)
-		}
-	}
-}
-
 // speech synthesises a voiced-speech-like signal: a harmonic series whose
 // pitch (80-320 Hz) glides through every syllable (intonation) with a
 // slight 5 Hz tremor, shaped by three moving formants, in syllables of
@@ -303,20 +182,6 @@ func speech(seconds int, seed uint64) []int16 {
 		x[n] = int16(max(-32768, min(32767, v*gain*level/math.Sqrt2)))
 	}
 	return x
-}
-
-// TestQ24TalkOff runs three different 60 s stretches of synthetic speech
-// through the detector: no digit may be detected.
-func TestQ24TalkOff(t *testing.T) {
-	for seed := uint64(1); seed <= 3; seed++ {
-		x := speech(60, seed)
-		if l := measure.LevelDBm0(x); l < -25 || l > -10 {
-			t.Fatalf("speech level %.1f dBm0, want about -15", l)
-		}
-		if got := digitsOf(t, detect(DetectorConfig{}, x, 160)); got != "" {
-			t.Errorf("synthetic speech (seed %d): detected %q", seed, got)
-		}
-	}
 }
 
 // TestQ24DigitAfterDigit: a digit directly followed by another (no gap)
@@ -428,18 +293,6 @@ func FuzzDetector(f *testing.F) {
 		}
 		digitsOf(t, detect(DetectorConfig{}, x, int(frame)+1))
 	})
-}
-
-func BenchmarkProcess160(b *testing.B) {
-	d := NewDetector(DetectorConfig{})
-	x := sequence("1234567890", 50, 50, -10, -10, 0, 0)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		d.Process(x[i : i+160])
-		i = (i + 160) % (len(x) - 160)
-	}
-	b.ReportMetric(1/(b.Elapsed().Seconds()/float64(b.N)*50), "ch/core")
 }
 
 func BenchmarkGeneratorFill160(b *testing.B) {
