@@ -20,8 +20,9 @@ import (
 	"tipring/telephony/fxs"
 )
 
-// DefaultDigitMap accepts four-digit extensions, star codes and operator.
-const DefaultDigitMap = "[2-8]xxx|9x.T|*xx|0T"
+// DefaultDigitMap accepts four-digit extensions, star codes (with the
+// call-forward codes that take a number) and operator.
+const DefaultDigitMap = "[2-8]xxx|9x.T|*xx|*72x.T|*90x.T|*92x.T|0T"
 
 // Options are what New needs.
 type Options struct {
@@ -30,6 +31,8 @@ type Options struct {
 	CDR     CDRSink // nil: CDRs are only logged
 	Logger  *slog.Logger
 	Version string
+	// Now is the wall clock for caller-ID date and time (nil: time.Now).
+	Now func() time.Time
 }
 
 // Gateway is the composition: it owns the FXS ports, the call table and the
@@ -46,6 +49,7 @@ type Gateway struct {
 	log     *slog.Logger
 	version string
 	started time.Time
+	now     func() time.Time
 
 	ports     []*port
 	byExt     map[string]*port
@@ -64,8 +68,19 @@ type port struct {
 	p   *fxs.Port
 	cfg PortConfig
 	ch  hal.Channel
-	// call is the call the port takes part in, if any (gateway goroutine).
+	// call is the call the port takes part in, if any (gateway goroutine):
+	// the active one when the port has several.
 	call *call
+	// held is the call on hold, waiting the call offered by call waiting;
+	// conf says call and held are mixed in a three-way conference.
+	held, waiting *call
+	conf          bool
+	cw            bool // call waiting enabled
+	// Features set from the phone (star codes) or the configuration.
+	dnd                bool
+	fwdAlways, fwdBusy string
+	fwdNoAnswer        string
+	fwdDelay           time.Duration
 }
 
 func (p *port) name() string { return p.p.Info().Name }
@@ -90,6 +105,37 @@ type call struct {
 	dstLeg    string
 	ended     bool
 	cancelled bool
+	// legs are the audio legs of the call's ports (local calls: the two
+	// ends of the cross-connection; inbound/outbound: the media session).
+	legs map[*port]fxs.AudioLeg
+	// consult: placed from recall dial tone while another call is held.
+	consult bool
+	// fwdFrom names the extension that forwarded the call, fwdHops counts
+	// forwards (loops end at maxForwards).
+	fwdFrom string
+	fwdHops int
+	// recall: an answered call rings its port again (held or transferred
+	// back); answering it only reconnects the audio.
+	recall bool
+}
+
+// maxForwards bounds a chain of local forwards.
+const maxForwards = 5
+
+// leg returns the audio leg of port p in call c (nil when none yet).
+func (c *call) leg(p *port) fxs.AudioLeg {
+	if c == nil {
+		return nil
+	}
+	return c.legs[p]
+}
+
+// other returns the port at the other end of a local call.
+func (c *call) other(p *port) *port {
+	if c.a == p {
+		return c.b
+	}
+	return c.a
 }
 
 // New opens the configured FXS channels on the board and prepares their ports.
@@ -125,6 +171,29 @@ func New(o Options) (*Gateway, error) {
 		byAccount: map[string]*port{},
 		queue:     make(chan func(), 1024),
 		calls:     map[string]*call{},
+		now:       o.Now,
+	}
+	if g.now == nil {
+		g.now = time.Now
+	}
+	hookCfg := fxs.DefaultHookConfig
+	if cfg.FlashMin > 0 {
+		hookCfg.FlashMin = cfg.FlashMin
+	}
+	if cfg.FlashMax > 0 {
+		hookCfg.FlashMax = cfg.FlashMax
+	}
+	if hookCfg.FlashMin >= hookCfg.FlashMax || hookCfg.FlashMin <= hookCfg.PulseMin {
+		return nil, fmt.Errorf("gateway: flash window %v–%v: want %v < min < max", hookCfg.FlashMin, hookCfg.FlashMax, hookCfg.PulseMin)
+	}
+	if hookCfg.PulseMap, err = fxs.PulseMapNamed(cfg.PulseDialing); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	zoneCID := fxs.DefaultCallerID(cfg.Zone)
+	if cfg.CallerID != "" {
+		if zoneCID, err = fxs.ParseCallerID(cfg.CallerID); err != nil {
+			return nil, fmt.Errorf("gateway: %w", err)
+		}
 	}
 	for _, r := range cfg.Routes {
 		m, err := digitmap.Parse(r.Pattern)
@@ -171,15 +240,33 @@ func New(o Options) (*Gateway, error) {
 			g.closePorts()
 			return nil, fmt.Errorf("gateway: port %d/%d is %v, not FXS", pc.Span, pc.Chan, ch.Info().Kind)
 		}
-		pt := &port{cfg: pc, ch: ch}
+		pt := &port{cfg: pc, ch: ch, dnd: pc.DND, fwdAlways: pc.ForwardAlways, fwdBusy: pc.ForwardBusy,
+			fwdNoAnswer: pc.ForwardNoAnswer, fwdDelay: pc.ForwardNoAnswerDelay,
+			cw: !cfg.NoCallWaiting && !pc.NoCallWaiting}
+		if pt.fwdDelay <= 0 {
+			pt.fwdDelay = 20 * time.Second
+		}
 		ec := echo.DefaultConfig()
 		if cfg.EchoTail > 0 {
 			ec.Tail = cfg.EchoTail
 		}
+		cidCfg := zoneCID
+		if pc.CallerID != "" {
+			if cidCfg, err = fxs.ParseCallerID(pc.CallerID); err != nil {
+				ch.Close()
+				g.closePorts()
+				return nil, fmt.Errorf("gateway: port %d/%d: %w", pc.Span, pc.Chan, err)
+			}
+		}
 		pt.p = fxs.NewPort(ch, fxs.Config{
-			Zone: zone, Map: dm, Timers: timers,
+			Zone: zone, Map: dm, Timers: timers, Hook: hookCfg,
 			Echo: ec, EchoOff: cfg.EchoOff,
-			Logger: o.Logger,
+			Logger:   o.Logger,
+			CallerID: cidCfg,
+			Polarity: fxs.Polarity{OnAnswer: pc.ReverseOnAnswer, OnFarHangup: pc.ReverseOnFarHangup},
+			Hotline:  pc.Hotline, HotlineDelay: pc.WarmlineDelay,
+			CallWaiting: pt.cw,
+			RxGainDB:    pc.RxGainDB, TxGainDB: pc.TxGainDB,
 		}, func(n fxs.Note) { g.post(func() { g.onPortNote(pt, n) }) })
 		g.ports = append(g.ports, pt)
 		if pc.Extension != "" {
@@ -288,22 +375,42 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 			// over as far as this phone is concerned.
 			g.hangupFrom(p, c)
 		}
+		if g.featureCode(p, n.Number) {
+			return
+		}
 		g.dial(p, n.Number)
 	case fxs.NoteAnswer:
-		if c == nil || c.b != p {
+		if c == nil {
+			return
+		}
+		if c.recall {
+			c.recall = false
+			p.p.Attach(c.leg(p))
+			return
+		}
+		if c.b != p {
 			return
 		}
 		g.answered(c)
 	case fxs.NoteHangup:
-		if c != nil {
-			g.hangupFrom(p, c)
-		}
+		g.portHungUp(p)
 	case fxs.NoteNoAnswer:
-		if c == nil || c.b != p {
+		if c == nil {
+			return
+		}
+		if c.recall {
+			g.hangupFrom(p, c)
+			return
+		}
+		if c.b != p {
+			return
+		}
+		p.call = nil
+		if p.fwdNoAnswer != "" && g.forward(c, p, p.fwdNoAnswer) {
 			return
 		}
 		if c.a != nil {
-			c.a.p.Congestion()
+			g.tell(c.a, c, c.a.p.Congestion)
 		}
 		if c.sc != nil {
 			c.sc.Reject(480, "Temporarily Unavailable")
@@ -311,17 +418,47 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 		c.state = "no answer"
 		g.endCall(c, "no answer")
 	case fxs.NoteBusy:
-		if c == nil || c.b != p {
+		if w := p.waiting; w != nil {
+			p.waiting = nil
+			g.busy(w, p)
 			return
 		}
-		if c.a != nil {
-			c.a.p.Busy()
+		if c == nil || c.b != p || !c.answer.IsZero() {
+			return
 		}
-		if c.sc != nil {
-			c.sc.Reject(486, "Busy Here")
+		p.call = nil
+		g.busy(c, p)
+	case fxs.NoteService:
+		g.service(p, n.Service)
+	case fxs.NoteState:
+		if n.State == fxs.Idle {
+			g.portIdle(p)
 		}
-		c.state = "busy"
-		g.endCall(c, "busy")
+	}
+}
+
+// tell delivers news about call c to port p according to what c is to p:
+// the active call gets active(), a held call or a conference party
+// leaving gives HeldGone, a waiting call is withdrawn.
+func (g *Gateway) tell(p *port, c *call, active func()) {
+	switch {
+	case p.call == c && p.conf:
+		p.conf = false
+		p.call, p.held = p.held, nil
+		p.p.Attach(p.call.leg(p))
+		p.p.HeldGone()
+	case p.call == c:
+		active()
+	case p.held == c:
+		p.held = nil
+		if p.conf {
+			p.conf = false
+			p.p.Attach(p.call.leg(p))
+		}
+		p.p.HeldGone()
+	case p.waiting == c:
+		p.waiting = nil
+		p.p.CancelRing()
 	}
 }
 
@@ -333,20 +470,19 @@ func (g *Gateway) dial(p *port, number string) {
 	}
 	if dst, ok := g.byExt[number]; ok {
 		c := g.newCall("local", from, number)
-		c.a, c.b = p, dst
-		c.srcLeg, c.dstLeg = p.name(), dst.name()
+		c.a = p
+		c.srcLeg = p.name()
+		c.consult = p.held != nil
 		p.call = c
-		if dst == p || dst.call != nil {
+		if dst == p {
 			p.p.Busy()
 			c.state = "busy"
 			g.endCall(c, "busy")
 			return
 		}
-		dst.call = c
-		c.state = "ringing"
-		dst.p.Ring()
 		p.p.Ringback()
 		g.log.Info("local call", "call", c.id, "from", from, "to", number)
+		g.offer(c, dst)
 		return
 	}
 	rt, ok := g.findRoute(number)
@@ -377,6 +513,7 @@ func (g *Gateway) dial(p *port, number string) {
 	c.a = p
 	c.srcLeg = p.name()
 	c.dstLeg = target
+	c.consult = p.held != nil
 	p.call = c
 	sc, err := g.ua.Dial(context.Background(), account, target)
 	if err != nil {
@@ -390,6 +527,282 @@ func (g *Gateway) dial(p *port, number string) {
 	c.state = "calling"
 	g.log.Info("outbound call", "call", c.id, "from", from, "to", target)
 	go g.watch(c, sc)
+}
+
+// offer presents call c (local or inbound) to port dst: forwarded when dst
+// forwards everything, busy under do-not-disturb, as a waiting call when
+// dst is in a call with call waiting, else it rings.
+func (g *Gateway) offer(c *call, dst *port) {
+	c.b = dst
+	c.dstLeg = dst.name()
+	if dst.fwdAlways != "" && g.forward(c, dst, dst.fwdAlways) {
+		return
+	}
+	if dst.dnd {
+		g.busy(c, dst)
+		return
+	}
+	o := fxs.Offer{CallerID: g.callerID(c), Cadence: g.cadence(c)}
+	if dst.call != nil || dst.held != nil || dst.waiting != nil {
+		if dst.cw && dst.waiting == nil && dst.held == nil && !dst.conf && dst.call != nil && !dst.call.answer.IsZero() {
+			dst.waiting = c
+			c.state = "waiting"
+			dst.p.Offer(o)
+			if c.sc != nil {
+				if err := c.sc.Ringing(); err != nil {
+					g.log.Warn("180 failed", "call", c.id, "err", err)
+				}
+			}
+			return
+		}
+		g.busy(c, dst)
+		return
+	}
+	dst.call = c
+	c.state = "ringing"
+	if dst.fwdNoAnswer != "" {
+		o.NoAnswer = dst.fwdDelay
+	}
+	dst.p.Offer(o)
+	if c.sc != nil {
+		if err := c.sc.Ringing(); err != nil {
+			g.log.Warn("180 failed", "call", c.id, "err", err)
+		}
+	}
+}
+
+// busy ends call c that found port p busy, unless p forwards on busy.
+func (g *Gateway) busy(c *call, p *port) {
+	if p.fwdBusy != "" && g.forward(c, p, p.fwdBusy) {
+		return
+	}
+	if c.a != nil {
+		g.tell(c.a, c, c.a.p.Busy)
+	}
+	if c.sc != nil {
+		c.sc.Reject(486, "Busy Here")
+	}
+	c.state = "busy"
+	g.endCall(c, "busy")
+}
+
+// forward sends call c, offered to port from, on to number. A local
+// extension is offered the call; a local caller's call to any other number
+// is placed anew from the caller's port. A SIP caller learns about it
+// when the SIP leg can say so (181 Call Is Being Forwarded).
+func (g *Gateway) forward(c *call, from *port, number string) bool {
+	if c.fwdHops >= maxForwards {
+		g.log.Warn("forward loop", "call", c.id, "to", number)
+		return false
+	}
+	dst, local := g.byExt[number]
+	if !local && (c.a == nil || c.sc != nil) {
+		// An inbound SIP call forwarded to a SIP destination needs a
+		// SIP-to-SIP bridge or a 302; not offered yet.
+		return false
+	}
+	c.fwdHops++
+	c.fwdFrom = from.cfg.Extension
+	if from.call == c {
+		from.call = nil
+	}
+	if from.waiting == c {
+		from.waiting = nil
+	}
+	if fw, ok := any(c.sc).(forwardingCall); ok && c.sc != nil {
+		if err := fw.Forwarded(from.cfg.Extension, number); err != nil {
+			g.log.Warn("181 failed", "call", c.id, "err", err)
+		}
+	}
+	g.log.Info("call forwarded", "call", c.id, "by", from.cfg.Extension, "to", number)
+	if local {
+		c.to = number
+		g.offer(c, dst)
+		return true
+	}
+	caller := c.a
+	c.state = "forwarded"
+	g.endCall(c, "forwarded")
+	g.dial(caller, number)
+	return true
+}
+
+// featureCode carries out a star code dialled on p; false if number is
+// not one.
+func (g *Gateway) featureCode(p *port, number string) bool {
+	arg := func(code string) (string, bool) {
+		if strings.HasPrefix(number, code) && len(number) > len(code) {
+			return number[len(code):], true
+		}
+		return "", false
+	}
+	switch number {
+	case "*78":
+		p.dnd = true
+	case "*79":
+		p.dnd = false
+	case "*73":
+		p.fwdAlways = ""
+	case "*91":
+		p.fwdBusy = ""
+	case "*93":
+		p.fwdNoAnswer = ""
+	default:
+		if n, ok := arg("*72"); ok {
+			p.fwdAlways = n
+		} else if n, ok := arg("*90"); ok {
+			p.fwdBusy = n
+		} else if n, ok := arg("*92"); ok {
+			p.fwdNoAnswer = n
+		} else {
+			return false
+		}
+	}
+	g.log.Info("feature code", "port", p.name(), "code", number)
+	p.p.Confirm()
+	return true
+}
+
+// service carries out a flash service the port's line machine chose.
+func (g *Gateway) service(p *port, k fxs.ActionKind) {
+	switch k {
+	case fxs.ActHold:
+		if p.call != nil {
+			p.held, p.call = p.call, nil
+			g.hold(p.held, true)
+		}
+	case fxs.ActResume:
+		if p.call != nil && p.held != nil {
+			g.hangupFrom(p, p.call) // the consultation call ends
+		}
+		if p.held != nil {
+			p.call, p.held, p.conf = p.held, nil, false
+			p.p.Attach(p.call.leg(p))
+			g.hold(p.call, false)
+		}
+	case fxs.ActAnswerWaiting:
+		w := p.waiting
+		if w == nil {
+			return
+		}
+		p.waiting = nil
+		p.held, p.call = p.call, w
+		g.hold(p.held, true)
+		g.answered(w)
+	case fxs.ActSwap:
+		if p.held == nil {
+			return
+		}
+		p.call, p.held = p.held, p.call
+		p.p.Attach(p.call.leg(p))
+		g.hold(p.held, true)
+		g.hold(p.call, false)
+	case fxs.ActConference:
+		if p.call == nil || p.held == nil {
+			return
+		}
+		p.conf = true
+		g.hold(p.held, false)
+		p.p.Conference(p.call.leg(p), p.held.leg(p))
+	case fxs.ActConferenceEnd:
+		if !p.conf || p.held == nil {
+			return
+		}
+		last := p.call
+		p.conf = false
+		p.call, p.held = p.held, nil
+		p.p.Attach(p.call.leg(p))
+		g.hangupFrom(p, last)
+	}
+}
+
+// hold holds or resumes the SIP leg of c when the SIP call can (re-INVITE
+// a=sendonly); a local leg is held by not being read.
+func (g *Gateway) hold(c *call, on bool) {
+	if c == nil || c.sc == nil {
+		return
+	}
+	if h, ok := any(c.sc).(holdCall); ok {
+		if err := h.Hold(on); err != nil {
+			g.log.Warn("hold", "call", c.id, "err", err)
+		}
+	}
+}
+
+// portHungUp: the phone on p hung up (or abandoned its call).
+func (g *Gateway) portHungUp(p *port) {
+	c := p.call
+	if c == nil {
+		return
+	}
+	if h := p.held; h != nil && c.consult && !p.conf && g.transfer(p, h, c) {
+		return
+	}
+	if p.conf {
+		// Hanging up a three-way call ends both calls.
+		h := p.held
+		p.held, p.conf = nil, false
+		if h != nil {
+			g.hangupFrom(p, h)
+		}
+	}
+	g.hangupFrom(p, c)
+	// A held or waiting call rings the phone again once it is idle
+	// (portIdle).
+}
+
+// transfer connects the held party of p with the party of its
+// consultation call when p hangs up: attended when the consultation was
+// answered, blind while it still rings. Both parties must be local ports;
+// SIP parties need REFER (see the report in doc.go).
+func (g *Gateway) transfer(p *port, held, consult *call) bool {
+	x, y := held.other(p), consult.other(p)
+	if x == nil || y == nil || held.sc != nil || consult.sc != nil || x == y {
+		if t, ok := any(held.sc).(transferCall); ok && held.sc != nil && consult.sc != nil {
+			if err := t.TransferTo(consult.sc); err == nil {
+				return true
+			}
+		}
+		return false
+	}
+	attended := !consult.answer.IsZero()
+	nc := g.newCall("local", held.from, consult.to)
+	if x == held.b {
+		nc.from = x.cfg.Extension
+	}
+	nc.a, nc.b = x, y
+	nc.srcLeg, nc.dstLeg = x.name(), y.name()
+	g.endCall(held, "transferred")
+	g.endCall(consult, "transferred")
+	x.call, y.call = nc, nc
+	g.log.Info("transfer", "call", nc.id, "by", p.name(), "from", x.name(), "to", y.name(), "attended", attended)
+	if attended {
+		g.answered(nc)
+		return true
+	}
+	nc.state = "ringing"
+	x.p.Attach(nil)
+	return true
+}
+
+// portIdle: the line of p went idle; a call still held or waiting for it
+// rings the phone again.
+func (g *Gateway) portIdle(p *port) {
+	if p.call != nil {
+		return
+	}
+	p.conf = false
+	if h := p.held; h != nil {
+		p.held = nil
+		p.call = h
+		h.recall = true
+		p.p.Offer(fxs.Offer{CallerID: g.callerID(h)})
+		return
+	}
+	if w := p.waiting; w != nil {
+		p.waiting = nil
+		g.offer(w, p)
+	}
 }
 
 func (g *Gateway) findRoute(number string) (route, bool) {
@@ -408,6 +821,7 @@ func (g *Gateway) answered(c *call) {
 	switch {
 	case c.a != nil && c.b != nil:
 		la, lb := crossConnect(c.a.ch.FrameSamples())
+		c.legs = map[*port]fxs.AudioLeg{c.a: la, c.b: lb}
 		c.b.p.Attach(lb)
 		c.a.p.Answered(la)
 		c.codec = "L16"
@@ -419,6 +833,7 @@ func (g *Gateway) answered(c *call) {
 			return
 		}
 		if m := c.sc.Media(); m != nil {
+			c.legs = map[*port]fxs.AudioLeg{c.b: mediaLeg{m}}
 			c.b.p.Attach(mediaLeg{m})
 		}
 		c.codec = c.sc.Codec()
@@ -436,15 +851,16 @@ func (g *Gateway) hangupFrom(p *port, c *call) {
 		other = c.a
 	}
 	if other != nil {
-		if c.answer.IsZero() {
-			if other == c.b {
+		g.tell(other, c, func() {
+			switch {
+			case !c.answer.IsZero() || c.recall:
+				other.p.FarHangup()
+			case other == c.b:
 				other.p.CancelRing()
-			} else {
+			default:
 				other.p.Congestion()
 			}
-		} else {
-			other.p.FarHangup()
-		}
+		})
 	}
 	if c.sc != nil {
 		c.sc.Hangup()
@@ -477,14 +893,15 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 	}
 	switch ev.Kind {
 	case sip.EventRinging:
-		if c.a != nil && c.answer.IsZero() {
+		if c.a != nil && c.answer.IsZero() && c.a.call == c {
 			c.state = "alerting"
 			c.a.p.Ringback()
 		}
 	case sip.EventProgress:
-		if c.a != nil && c.answer.IsZero() {
+		if c.a != nil && c.answer.IsZero() && c.a.call == c {
 			if m := c.sc.Media(); m != nil {
 				c.state = "early media"
+				c.legs = map[*port]fxs.AudioLeg{c.a: mediaLeg{m}}
 				c.a.p.EarlyMedia(mediaLeg{m})
 			}
 		}
@@ -493,24 +910,29 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 			c.answer = time.Now()
 			c.state = "connected"
 			c.codec = c.sc.Codec()
+			var leg fxs.AudioLeg
 			if m := c.sc.Media(); m != nil {
-				c.a.p.Answered(mediaLeg{m})
-			} else {
-				c.a.p.Answered(nil)
+				leg = mediaLeg{m}
+				c.legs = map[*port]fxs.AudioLeg{c.a: leg}
+			}
+			if c.a.call == c {
+				c.a.p.Answered(leg)
 			}
 		}
 	case sip.EventFailed:
 		c.state = fmt.Sprintf("failed %d", ev.Code)
 		if c.a != nil {
-			switch ev.Code {
-			case 486, 600:
-				c.a.p.Busy()
-			default:
-				c.a.p.Congestion()
-			}
+			g.tell(c.a, c, func() {
+				switch ev.Code {
+				case 486, 600:
+					c.a.p.Busy()
+				default:
+					c.a.p.Congestion()
+				}
+			})
 		}
 		if c.b != nil {
-			c.b.p.CancelRing()
+			g.tell(c.b, c, c.b.p.CancelRing)
 		}
 		g.endCall(c, fmt.Sprintf("sip %d", ev.Code))
 	case sip.EventEnded:
@@ -518,13 +940,16 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 			if p == nil {
 				continue
 			}
-			if c.answer.IsZero() && p == c.b {
-				p.p.CancelRing()
-			} else if c.answer.IsZero() {
-				p.p.Congestion()
-			} else {
-				p.p.FarHangup()
-			}
+			g.tell(p, c, func() {
+				switch {
+				case c.recall || !c.answer.IsZero():
+					p.p.FarHangup()
+				case p == c.b:
+					p.p.CancelRing()
+				default:
+					p.p.Congestion()
+				}
+			})
 		}
 		if c.answer.IsZero() && c.dir == "inbound" {
 			c.cancelled = true
@@ -544,23 +969,12 @@ func (g *Gateway) OnIncoming(account string, sc *sip.Call) {
 		r := sc.Remote()
 		c := g.newCall("inbound", r.Number, p.cfg.Extension)
 		c.sc = sc
-		c.b = p
 		c.srcLeg = r.URI
-		c.dstLeg = p.name()
-		if p.call != nil {
-			sc.Reject(486, "Busy Here")
-			c.state = "busy"
-			g.endCall(c, "busy")
-			return
-		}
-		p.call = c
-		c.state = "ringing"
-		p.p.Ring()
-		if err := sc.Ringing(); err != nil {
-			g.log.Warn("180 failed", "call", c.id, "err", err)
-		}
 		g.log.Info("inbound call", "call", c.id, "from", r.Number, "to", p.name())
-		go g.watch(c, sc)
+		g.offer(c, p)
+		if !c.ended {
+			go g.watch(c, sc)
+		}
 	})
 }
 
@@ -571,8 +985,20 @@ func (g *Gateway) endCall(c *call, cause string) {
 	}
 	c.ended = true
 	for _, p := range []*port{c.a, c.b} {
-		if p != nil && p.call == c {
+		if p == nil {
+			continue
+		}
+		if p.call == c {
 			p.call = nil
+		}
+		if p.held == c {
+			p.held = nil
+		}
+		if p.waiting == c {
+			p.waiting = nil
+		}
+		if p.call == nil || p.held == nil {
+			p.conf = false
 		}
 	}
 	delete(g.calls, c.id)

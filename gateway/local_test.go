@@ -39,6 +39,12 @@ type rig struct {
 // newRig starts a gateway on a simulated board running in simulated time.
 func newRig(t *testing.T, zone string, simCfg sim.Config, cfg Config) *rig {
 	t.Helper()
+	return newRigAt(t, zone, simCfg, cfg, nil)
+}
+
+// newRigAt is newRig with the gateway's wall clock (caller-ID time) set.
+func newRigAt(t *testing.T, zone string, simCfg sim.Config, cfg Config, now func() time.Time) *rig {
+	t.Helper()
 	simCfg.Fast = true
 	if simCfg.Zone == "" {
 		simCfg.Zone = zone
@@ -57,7 +63,7 @@ func newRig(t *testing.T, zone string, simCfg sim.Config, cfg Config) *rig {
 		}
 	}
 	cdr := &memCDR{}
-	gw, err := New(Options{Config: cfg, Board: b, CDR: cdr})
+	gw, err := New(Options{Config: cfg, Board: b, CDR: cdr, Now: now})
 	if err != nil {
 		b.Close()
 		t.Fatal(err)

@@ -30,6 +30,21 @@ type Config struct {
 	// (16–128 ms; 0 = 64 ms). EchoOff disables the canceller.
 	EchoTail time.Duration
 	EchoOff  bool
+	// CallerID is the caller-ID scheme of every FXS port unless the port
+	// sets its own: a name from fxs.CallerIDNames ("bellcore", "bt",
+	// "etsi-fsk-rpas", "etsi-dtmf", "ntt", "off", ...); "" = the zone's
+	// default (table in telephony/fxs/doc.go).
+	CallerID string
+	// NoCallWaiting disables call waiting and the flash services (hold,
+	// three-way, transfer) on every port; a hook flash is then only passed
+	// on.
+	NoCallWaiting bool
+	// FlashMin and FlashMax bound a hook flash (0 = 100 ms and 800 ms).
+	FlashMin, FlashMax time.Duration
+	// PulseDialing is the rotary dial numbering: "normal" (n pulses = n,
+	// 10 = 0), "sweden" (n+1 pulses = n), "newzealand" (10-n pulses = n);
+	// "" = normal.
+	PulseDialing string
 	// Ports maps each FXS port to its extension and SIP account.
 	Ports []PortConfig
 	// Routes decide where dialled numbers go. Local extensions (Ports) are
@@ -45,8 +60,33 @@ type PortConfig struct {
 	// Account is the SIP account name bound to this port ("" = none). Incoming
 	// SIP calls to this account ring the port; outgoing calls from the port use it.
 	Account string
-	// CallerName is shown to the far end (From display name).
+	// CallerName is shown to the far end (From display name) and in the
+	// caller ID of local calls.
 	CallerName string
+	// CallerID overrides Config.CallerID for this port.
+	CallerID string
+	// NoCallWaiting disables call waiting on this port.
+	NoCallWaiting bool
+	// Hotline is dialled as soon as the phone goes off hook, or (warmline)
+	// after WarmlineDelay without a digit.
+	Hotline       string
+	WarmlineDelay time.Duration
+	// DND starts the port in do-not-disturb (incoming calls get busy);
+	// *78 turns it on and *79 off from the phone.
+	DND bool
+	// ReverseOnAnswer reverses the line polarity when a call the phone
+	// placed is answered; ReverseOnFarHangup flips it when the far end
+	// clears.
+	ReverseOnAnswer, ReverseOnFarHangup bool
+	// RxGainDB and TxGainDB adjust the level from and to the phone (dB).
+	RxGainDB, TxGainDB float64
+	// ForwardAlways, ForwardBusy and ForwardNoAnswer forward incoming calls
+	// (a number dialled as from this port); the phone sets them with *72,
+	// *90 and *92 followed by the number and clears them with *73, *91 and
+	// *93. ForwardNoAnswerDelay is the ringing time before forwarding on
+	// no answer (0 = 20 s).
+	ForwardAlways, ForwardBusy, ForwardNoAnswer string
+	ForwardNoAnswerDelay                        time.Duration
 }
 
 // Route sends dialled numbers that match Pattern (digit map syntax) to a SIP

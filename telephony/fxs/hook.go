@@ -1,6 +1,9 @@
 package fxs
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // HookConfig sets the timing windows that turn raw hook-switch transitions
 // into off-hook, on-hook, flash and rotary digits.
@@ -28,6 +31,38 @@ var DefaultHookConfig = HookConfig{
 	FlashMax:      800 * time.Millisecond,
 	PulseMin:      15 * time.Millisecond,
 	PulseDigitGap: 300 * time.Millisecond,
+}
+
+// PulseSweden is the Swedish rotary dial: n+1 pulses for digit n (one
+// pulse for 0, ten for 9).
+func PulseSweden(n int) (byte, bool) {
+	if n >= 1 && n <= 10 {
+		return byte('0' + n - 1), true
+	}
+	return 0, false
+}
+
+// PulseNewZealand is the New Zealand rotary dial: 10-n pulses for digit n
+// (ten for 0, one for 9).
+func PulseNewZealand(n int) (byte, bool) {
+	if n >= 1 && n <= 10 {
+		return byte('0' + 10 - n), true
+	}
+	return 0, false
+}
+
+// PulseMapNamed returns the pulse numbering called name: "normal" (or ""),
+// "sweden", "newzealand".
+func PulseMapNamed(name string) (func(int) (byte, bool), error) {
+	switch name {
+	case "", "normal":
+		return standardPulses, nil
+	case "sweden", "se":
+		return PulseSweden, nil
+	case "newzealand", "nz":
+		return PulseNewZealand, nil
+	}
+	return nil, fmt.Errorf("fxs: unknown pulse dialling %q (normal, sweden, newzealand)", name)
 }
 
 func standardPulses(n int) (byte, bool) {

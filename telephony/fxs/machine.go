@@ -32,9 +32,12 @@ const (
 	Howler
 	// Lockout: the howler gave up; the line is silent until on-hook.
 	Lockout
+	// Recall: after a hook flash the call is held and recall dial tone
+	// plays; digits place a consultation call, another flash resumes.
+	Recall
 )
 
-var stateNames = [...]string{"idle", "ringing", "dialtone", "collecting", "routing", "alerting", "connected", "tone", "howler", "lockout"}
+var stateNames = [...]string{"idle", "ringing", "dialtone", "collecting", "routing", "alerting", "connected", "tone", "howler", "lockout", "recall"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {
@@ -73,9 +76,13 @@ const (
 	EvCongestion
 	// EvFarHangup: the far end cleared the call.
 	EvFarHangup
+	// EvHeldGone: the party on hold (or the other conference party) left.
+	EvHeldGone
+	// EvConfirm: a feature code was accepted; play confirmation tone.
+	EvConfirm
 )
 
-var eventKindNames = [...]string{"", "offhook", "onhook", "flash", "digit", "tick", "ring", "cancelring", "ringback", "earlymedia", "answered", "busy", "congestion", "farhangup"}
+var eventKindNames = [...]string{"", "offhook", "onhook", "flash", "digit", "tick", "ring", "cancelring", "ringback", "earlymedia", "answered", "busy", "congestion", "farhangup", "heldgone", "confirm"}
 
 func (k EventKind) String() string {
 	if int(k) < len(eventKindNames) && k != 0 {
@@ -88,6 +95,8 @@ func (k EventKind) String() string {
 type Event struct {
 	Kind  EventKind
 	Digit byte
+	// After overrides the no-answer timer for EvRing (0: Timers.NoAnswer).
+	After time.Duration
 }
 
 // ActionKind is an output of the line state machine.
@@ -116,11 +125,33 @@ const (
 	ActNoAnswer
 	// ActRejectBusy tells the gateway an offered call found the line busy.
 	ActRejectBusy
-	// ActFlash tells the gateway about a hook flash during a call.
+	// ActFlash tells the gateway about a hook flash during a call that no
+	// local service takes (call waiting off).
 	ActFlash
+	// ActReverse and ActNormal set the line polarity.
+	ActReverse
+	ActNormal
+	// ActCallWaiting starts the call-waiting tone (and caller ID on call
+	// waiting) for a second offered call; ActCallWaitingOff stops it.
+	ActCallWaiting
+	ActCallWaitingOff
+	// ActAnswerWaiting holds the active call and connects the waiting one.
+	ActAnswerWaiting
+	// ActSwap swaps the active and the held call.
+	ActSwap
+	// ActHold holds the active call (the phone gets recall dial tone).
+	ActHold
+	// ActResume drops any consultation call and reconnects the held one.
+	ActResume
+	// ActConference joins the held and the active call (three-way).
+	ActConference
+	// ActConferenceEnd drops the party added last and returns to the
+	// two-party call.
+	ActConferenceEnd
 )
 
-var actionNames = [...]string{"", "tone", "toneoff", "ring", "ringoff", "audio", "audiooff", "dial", "answer", "hangup", "noanswer", "rejectbusy", "flash"}
+var actionNames = [...]string{"", "tone", "toneoff", "ring", "ringoff", "audio", "audiooff", "dial", "answer", "hangup", "noanswer", "rejectbusy", "flash",
+	"reverse", "normal", "callwaiting", "callwaitingoff", "answerwaiting", "swap", "hold", "resume", "conference", "conferenceend"}
 
 func (k ActionKind) String() string {
 	if int(k) < len(actionNames) && k != 0 {
@@ -152,6 +183,17 @@ type Line struct {
 	Digits   string
 	Tone     tone.Signal   // the tone playing in state Tone
 	Deadline time.Duration // when the current timer fires; 0 = none
+	// Waiting: a second call is offered (call-waiting tone).
+	Waiting bool
+	// Held: another call is on hold.
+	Held bool
+	// Consult: the call in progress was placed after a flash while the
+	// first one is held (consultation, for three-way or transfer).
+	Consult bool
+	// Conf: a three-way conference is running.
+	Conf bool
+	// Reversed: the line polarity is reversed.
+	Reversed bool
 }
 
 // Timers are the line's timeouts.
@@ -176,10 +218,29 @@ var DefaultTimers = Timers{
 	NoAnswer:        60 * time.Second,
 }
 
+// Polarity selects line reversals for answer supervision.
+type Polarity struct {
+	// OnAnswer reverses the polarity when the far end answers a call the
+	// phone placed; it is restored when the call ends.
+	OnAnswer bool
+	// OnFarHangup flips the polarity when the far end clears (a payphone
+	// or PBX trunk sees the disconnect as a reversal).
+	OnFarHangup bool
+}
+
 // Machine is the pure FXS line state machine: configuration plus Step.
 type Machine struct {
 	Map    *digitmap.Map
 	Timers Timers
+	// Hotline, when set, is dialled when the phone goes off hook: at once
+	// (hotline), or after HotlineDelay without a digit (warmline).
+	Hotline      string
+	HotlineDelay time.Duration
+	Polarity     Polarity
+	// CallWaiting offers a second call to a connected phone (tone and
+	// caller ID) instead of rejecting it busy, and enables the flash
+	// services: swap, hold, consultation, three-way conference.
+	CallWaiting bool
 }
 
 // deadline returns now+d, or 0 (no timer) when d is not positive.
@@ -207,12 +268,61 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 		playTone(s)
 	}
 	toIdle := func() {
+		if l.Reversed {
+			do(ActNormal)
+		}
 		l = Line{State: Idle}
 	}
+	// toRecall gives the line recall dial tone with a call on hold,
+	// waiting for digits or a flash.
+	toRecall := func() {
+		l.State = Recall
+		l.Held = true
+		l.Consult = false
+		l.Digits = ""
+		l.Deadline = deadline(now, m.Timers.FirstDigit)
+		playTone(tone.DialRecall)
+	}
+	resume := func() {
+		do(ActToneOff)
+		do(ActResume)
+		do(ActAudio)
+		l.State = Connected
+		l.Held, l.Consult, l.Digits, l.Deadline = false, false, "", 0
+	}
+	flip := func() {
+		l.Reversed = !l.Reversed
+		if l.Reversed {
+			do(ActReverse)
+		} else {
+			do(ActNormal)
+		}
+	}
 
-	// An offered call finds any line that is not idle busy.
 	if ev.Kind == EvRing && l.State != Idle {
+		if l.State == Connected && m.CallWaiting && !l.Waiting && !l.Held && !l.Conf {
+			// GR-571 / Q.733.1 call waiting: the second call is offered
+			// to the busy line.
+			l.Waiting = true
+			do(ActCallWaiting)
+			return l, acts
+		}
+		// An offered call finds any other line busy.
 		do(ActRejectBusy)
+		return l, acts
+	}
+	if ev.Kind == EvCancelRing && l.Waiting {
+		l.Waiting = false
+		do(ActCallWaitingOff)
+		return l, acts
+	}
+	if ev.Kind == EvHeldGone && l.State != Idle {
+		// The held call or one conference party left.
+		l.Held, l.Consult, l.Conf = false, false, false
+		if l.State == Recall {
+			l.State = DialTone
+			playTone(tone.Dial)
+		}
 		return l, acts
 	}
 
@@ -220,10 +330,23 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 	case Idle:
 		switch ev.Kind {
 		case EvOffHook:
-			l = Line{State: DialTone, Deadline: deadline(now, m.Timers.FirstDigit)}
+			if m.Hotline != "" && m.HotlineDelay <= 0 {
+				l = Line{State: Routing, Digits: m.Hotline, Deadline: deadline(now, m.Timers.Routing)}
+				acts = append(acts, Action{Kind: ActDial, Number: m.Hotline})
+				break
+			}
+			d := m.Timers.FirstDigit
+			if m.Hotline != "" {
+				d = m.HotlineDelay
+			}
+			l = Line{State: DialTone, Deadline: deadline(now, d)}
 			playTone(tone.Dial)
 		case EvRing:
-			l = Line{State: Ringing, Deadline: deadline(now, m.Timers.NoAnswer)}
+			d := m.Timers.NoAnswer
+			if ev.After > 0 {
+				d = ev.After
+			}
+			l = Line{State: Ringing, Deadline: deadline(now, d)}
 			do(ActRing)
 		}
 
@@ -245,13 +368,17 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			}
 		}
 
-	case DialTone, Collecting:
+	case DialTone, Collecting, Recall:
 		switch ev.Kind {
 		case EvOnHook:
 			toIdle()
 			do(ActToneOff)
+		case EvFlash:
+			if l.Held {
+				resume()
+			}
 		case EvDigit:
-			if l.State == DialTone {
+			if l.State != Collecting {
 				do(ActToneOff)
 				l.State = Collecting
 			}
@@ -261,11 +388,20 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			if l.Deadline == 0 || now < l.Deadline {
 				break
 			}
-			if l.State == Collecting && m.Map.MatchOnTimeout(l.Digits) {
+			switch {
+			case l.State == DialTone && m.Hotline != "" && !l.Held:
+				// Warmline: no digit within the delay.
+				do(ActToneOff)
+				l = Line{State: Routing, Digits: m.Hotline, Deadline: deadline(now, m.Timers.Routing), Reversed: l.Reversed}
+				acts = append(acts, Action{Kind: ActDial, Number: m.Hotline})
+			case l.State == Collecting && m.Map.MatchOnTimeout(l.Digits):
 				l.State = Routing
+				l.Consult = l.Held
 				l.Deadline = deadline(now, m.Timers.Routing)
 				acts = append(acts, Action{Kind: ActDial, Number: l.Digits})
-			} else {
+			case l.Held:
+				resume()
+			default:
 				if l.State == DialTone {
 					do(ActToneOff)
 				}
@@ -280,6 +416,11 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			do(ActToneOff)
 			do(ActAudioOff)
 			do(ActHangup)
+		case EvFlash:
+			if l.Held {
+				do(ActAudioOff)
+				resume()
+			}
 		case EvRingback:
 			l.State = Alerting
 			l.Deadline = 0
@@ -290,9 +431,14 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			do(ActToneOff)
 			do(ActAudio)
 		case EvAnswered:
-			l = Line{State: Connected, Digits: l.Digits}
+			l.State, l.Deadline = Connected, 0
 			do(ActToneOff)
 			do(ActAudio)
+			if m.Polarity.OnAnswer && !l.Reversed {
+				flip()
+			}
+		case EvConfirm:
+			toTone(tone.DialRecall)
 		case EvBusy:
 			do(ActAudioOff)
 			toTone(tone.Busy)
@@ -314,9 +460,37 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			do(ActHangup)
 		case EvFarHangup:
 			do(ActAudioOff)
+			if m.Polarity.OnFarHangup {
+				flip()
+			}
+			if l.Held {
+				// The active party left; the held one waits for a flash.
+				toRecall()
+				break
+			}
+			l.Conf = false
 			toTone(tone.Busy)
 		case EvFlash:
-			do(ActFlash)
+			switch {
+			case !m.CallWaiting:
+				do(ActFlash)
+			case l.Waiting:
+				l.Waiting, l.Held = false, true
+				do(ActCallWaitingOff)
+				do(ActAnswerWaiting)
+			case l.Conf:
+				l.Conf = false
+				do(ActConferenceEnd)
+			case l.Consult:
+				l.Consult, l.Held, l.Conf = false, false, true
+				do(ActConference)
+			case l.Held:
+				do(ActSwap)
+			default:
+				do(ActAudioOff)
+				do(ActHold)
+				toRecall()
+			}
 		}
 
 	case Tone:
@@ -324,9 +498,13 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 		case EvOnHook:
 			toIdle()
 			do(ActToneOff)
+		case EvFlash:
+			if l.Held {
+				resume()
+			}
 		case EvTick:
 			if l.Deadline != 0 && now >= l.Deadline {
-				l = Line{State: Howler, Deadline: deadline(now, m.Timers.Howler)}
+				l = Line{State: Howler, Deadline: deadline(now, m.Timers.Howler), Reversed: l.Reversed, Held: l.Held, Waiting: l.Waiting}
 				playTone(tone.Howler)
 			}
 		}
@@ -338,7 +516,7 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			do(ActToneOff)
 		case EvTick:
 			if l.Deadline != 0 && now >= l.Deadline {
-				l = Line{State: Lockout}
+				l = Line{State: Lockout, Reversed: l.Reversed, Held: l.Held, Waiting: l.Waiting}
 				do(ActToneOff)
 			}
 		}
@@ -356,6 +534,7 @@ func (m *Machine) evaluate(l *Line, now time.Duration, acts []Action) []Action {
 	switch m.Map.Match(l.Digits) {
 	case digitmap.Complete:
 		l.State = Routing
+		l.Consult = l.Held
 		l.Deadline = deadline(now, m.Timers.Routing)
 		acts = append(acts, Action{Kind: ActDial, Number: l.Digits})
 	case digitmap.Ambiguous:
