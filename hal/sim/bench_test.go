@@ -4,6 +4,7 @@ import (
 	"sync"
 	"testing"
 
+	"tipring/dsp/cid"
 	"tipring/dsp/measure"
 	"tipring/hal"
 )
@@ -88,4 +89,49 @@ func BenchmarkFastClock(b *testing.B) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestTickAllocsOffice: producing frames does not allocate while the
+// office sends caller ID on hook, nor while it times pulse dialling.
+func TestTickAllocsOffice(t *testing.T) {
+	bd, err := New(Config{Fast: true, FXS: -1, FXO: 1, E1Spans: -1, Zone: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bd.Close()
+	ch, err := bd.Spans()[0].Open(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _ := bd.Line(1)
+	if err := l.RingWith(RingOptions{Number: "0301234567", Name: "Erika M", Scheme: cid.ETSI}); err != nil {
+		t.Fatal(err)
+	}
+	bd.mu.Lock()
+	bd.eps[0].h.reading = true
+	bd.mu.Unlock()
+	tick := func() {
+		bd.mu.Lock()
+		bd.tickLocked()
+		bd.mu.Unlock()
+	}
+	// Reversal, DT-AS and data: about 1.2 s, before the first ring.
+	if a := testing.AllocsPerRun(40, tick); a != 0 {
+		t.Errorf("%.1f allocations per tick sending caller ID", a)
+	}
+	if !l.SendingCallerID() {
+		t.Fatal("caller ID not sent during the measurement")
+	}
+	l.StopRing()
+	if err := ch.Hook(hal.HookOffHook); err != nil {
+		t.Fatal(err)
+	}
+	tick()
+	if err := ch.Hook(hal.HookOnHook); err != nil {
+		t.Fatal(err)
+	}
+	tick()
+	if a := testing.AllocsPerRun(20, tick); a != 0 {
+		t.Errorf("%.1f allocations per tick timing a loop break", a)
+	}
 }

@@ -4,7 +4,8 @@
 // a card, not like a stub: audio passes through the G.711 law, frames are
 // paced by a clock, the hybrid reflects echo, phones ring with a cadence
 // and dial with real DTMF audio or loop pulses, and the central office
-// detects the digits our FXO port sends with a real DTMF receiver.
+// detects the digits our FXO port sends with a real DTMF receiver and by
+// timing its loop breaks, and sends caller ID on hook as offices do.
 //
 // # Layout
 //
@@ -68,15 +69,57 @@
 // hal.PolarityReverser, hal.VMWIIndicator and hal.Gainer.
 //
 // FXO channels: the office rings the line with the zone's cadence
-// (EventRingBegin, EventRingEnd). Hook(HookOffHook) answers a ringing line
-// (the far-end party is connected at once) or seizes an idle one: dial
-// tone until the first DTMF digit, digits collected by a DTMF receiver on
-// what the channel writes, and the far-end party connected DigitTimeout
-// (3 s) after the last digit. When the far end hangs up the office drops
-// loop current (EventOnHook, the kewlstart disconnect) and plays busy tone
-// until the channel releases the line with Hook(HookOnHook) or Close.
-// Hook(HookFlash) opens the loop for FlashTime and reports
-// EventHookComplete. FXO channels implement hal.Gainer.
+// (EventRingBegin, EventRingEnd), or sends one burst of a chosen length
+// (Line.RingBurst). Hook(HookOffHook) answers a ringing line (the far-end
+// party is connected at once) or seizes an idle one: dial tone until the
+// first digit, digits collected by a DTMF receiver on what the channel
+// writes and by a loop-disconnect receiver on its hook (breaks of
+// PulseBreakMin-PulseBreakMax are pulses, a make of PulseDigitGap ends a
+// digit, ten pulses are 0; a longer break is a flash and is ignored, a
+// break of ReleaseBreak releases the line), and the far-end party
+// connected DigitTimeout (3 s) after the last digit. Hook(HookOnHook)
+// releases at once in every other state. When the far end hangs up the
+// office drops loop current (EventOnHook, the kewlstart disconnect) and
+// plays busy tone (Line.HangupWith: congestion, howler or silence) until
+// the channel releases the line with Hook(HookOnHook) or Close; with
+// LineOptions.CPCOpen loop current comes back after the open interval
+// (EventOffHook) and the tone starts then. Line.DropLoopCurrent makes a
+// loop-current glitch of a chosen length. With LineOptions.AnswerReversal
+// the office reverses the line when the far end answers a call the channel
+// placed and restores it at release. Hook(HookFlash) opens the loop for
+// FlashTime and reports EventHookComplete. FXO channels implement
+// hal.Gainer.
+//
+// # Caller ID
+//
+// The office sends caller ID itself (Line.RingWith, or LineOptions for
+// Ring) as on-hook data transmission: the channel receives it through the
+// board's law while its loop is open, as a card delivers it. The
+// sequences, timed in board time (constants CIDReversalGap, DTASDuration,
+// DTASGap, RPASBurst, RPASGap, CIDAfterRing, CIDRingGap):
+//
+//   - Bellcore (Telcordia GR-30-CORE clause 3.2): Bell 202 FSK MDMF
+//     CIDAfterRing after the end of the first ring (the last burst before
+//     the cadence's first pause of a second or more).
+//   - ETSI EN 300 659-1, data before ringing: line reversal, DT-AS (2130 +
+//     2750 Hz) and V.23 FSK, then normal polarity and ringing; or a
+//     ring-pulse alert (RP-AS, a short burst) and the FSK; or data after
+//     the first ring like Bellcore. The message is EN 300 659-3 call
+//     set-up.
+//   - DTMF CLIP (EN 300 659-1 Annex B style): line reversal, A<number>C
+//     (B00C / B10C when absent), then ringing.
+//   - BT SIN 227: line reversal, idle state tone alert, V.23 FSK, then
+//     ringing.
+//   - NTT J-CLIP: line reversal, V.23 FSK with the NTT framing, then ringing.
+//     The CAR signal and the terminal's primary response (a loop closure)
+//     that precede the data on NTT lines are left out: the office sends
+//     the data as it would to a terminal that answered the CAR at once, so
+//     a port that keeps its caller-ID receiver running on hook sees the
+//     same message at about the same point before ringing.
+//
+// The message carries the number (or the reason for its absence), the name
+// and the date and time given to RingWith. Answering, StopRing or Hangup
+// before the data has gone stops it (and restores the polarity).
 //
 // Hook commands that make no sense for a channel's kind fail with
 // hal.ErrNotSupported; bearer and D-channels take none. D-channels carry

@@ -92,7 +92,7 @@ func (b *Board) Snapshot() Snapshot {
 			Channel:      l.ep.info.Name,
 			Open:         l.ep.h != nil,
 			State:        l.state.String(),
-			Seized:       l.seized && !l.flashing,
+			Seized:       l.loopLocked(),
 			Answered:     l.answered,
 			Ringing:      l.ringOn,
 			Rings:        l.rings,

@@ -11,7 +11,6 @@ import (
 
 	"tipring/dsp/cid"
 	"tipring/dsp/dtmf"
-	"tipring/dsp/g711"
 	"tipring/dsp/measure"
 	"tipring/dsp/tone"
 	"tipring/hal"
@@ -21,11 +20,9 @@ import (
 
 // tap wraps the FXO channel to observe and shape what passes: it logs hook
 // commands and the first transmitted and received signal with the port's
-// frame clock, can mute the office's audio (a line that gives no dial
-// tone), and mixes injected audio into what the port receives. The
-// simulated office carries no audio while the loop is open, so on-hook data
-// transmission (caller ID before and between rings) is injected here, after
-// the G.711 law as a card would deliver it.
+// frame clock, and can mute the office's audio (a line that gives no dial
+// tone). Caller ID comes from the simulated office itself (on-hook
+// transmission through the line's law).
 type tap struct {
 	hal.Channel
 	frame time.Duration
@@ -33,7 +30,6 @@ type tap struct {
 	mu      sync.Mutex
 	now     time.Duration // end of the last frame read
 	mute    bool
-	inject  []int16
 	hooks   []hookAt
 	firstRx time.Duration // first frame with signal received after a seize
 	firstTx time.Duration // first frame with signal sent after a seize
@@ -59,13 +55,6 @@ func (t *tap) ReadFrame(buf []int16) error {
 	if t.mute {
 		clear(buf)
 	}
-	if len(t.inject) > 0 {
-		k := min(len(buf), len(t.inject))
-		for i := range k {
-			buf[i] = int16(max(-32768, min(32767, int32(buf[i])+int32(t.inject[i]))))
-		}
-		t.inject = t.inject[k:]
-	}
 	if t.seized != 0 && t.firstRx == 0 && measure.LevelDBm0(buf) > -40 {
 		t.firstRx = t.now
 	}
@@ -89,17 +78,6 @@ func (t *tap) Hook(op hal.Hook) error {
 	}
 	t.mu.Unlock()
 	return t.Channel.Hook(op)
-}
-
-// Inject queues audio for the port to receive, through the µ-law.
-func (t *tap) Inject(s []int16) {
-	b := make([]byte, len(s))
-	x := make([]int16, len(s))
-	g711.Ulaw.Encode(b, s)
-	g711.Ulaw.Decode(x, b)
-	t.mu.Lock()
-	t.inject = append(t.inject, x...)
-	t.mu.Unlock()
 }
 
 func (t *tap) Mute(on bool) {
@@ -261,29 +239,6 @@ func (r *rig) sleepUntil(cond func() bool, d time.Duration) bool {
 	return cond()
 }
 
-// render plays a caller-ID sender into samples.
-func render(t *testing.T, cfg cid.SenderConfig, prep func(*cid.Sender), m *cid.Message) []int16 {
-	t.Helper()
-	s, err := cid.NewSender(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if prep != nil {
-		prep(s)
-	}
-	if err := s.Send(m); err != nil {
-		t.Fatal(err)
-	}
-	var out []int16
-	buf := make([]int16, 160)
-	for s.Busy() {
-		clear(buf)
-		n := s.Fill(buf)
-		out = append(out, buf[:n]...)
-	}
-	return append(out, make([]int16, 800)...)
-}
-
 // ringCycles counts the office's ring cycles (bursts that start more than a
 // second after the previous one ended).
 func ringCycles(rt [][2]time.Duration) int {
@@ -304,22 +259,15 @@ func TestGR30CallerIDBetweenRings(t *testing.T) {
 	for _, zone := range []string{"us", "uk", "de"} {
 		t.Run(zone, func(t *testing.T) {
 			r := newRig(t, zone, func(c *Config) { c.CallerID = []cid.Scheme{cid.Bellcore} })
-			msg := &cid.Message{Type: cid.TypeMDMF, Time: time.Date(2024, 3, 7, 9, 41, 0, 0, time.UTC),
-				Number: "2125551234", Name: "JOHN DOE"}
-			audio := render(t, cid.SenderConfig{Scheme: cid.Bellcore}, nil, msg)
-			if err := r.line.Ring("2125551234", "JOHN DOE"); err != nil {
+			// The office sends the MDMF message 500 ms after the first
+			// ring cycle.
+			if err := r.line.SetOptions(sim.LineOptions{CallerID: cid.Bellcore}); err != nil {
 				t.Fatal(err)
 			}
-			// Wait for the end of the first ring cycle, then send after
-			// 500 ms of silence.
-			if !r.sleepUntil(func() bool {
-				rt := r.line.RingTimes()
-				return len(rt) > 0 && rt[len(rt)-1][1] != 0 && !r.line.Ringing() &&
-					r.b.Now()-rt[len(rt)-1][1] >= 300*time.Millisecond
-			}, 10*time.Second) {
-				t.Fatal("first ring never ended")
+			if err := r.line.RingWith(sim.RingOptions{Number: "2125551234", Name: "JOHN DOE",
+				Time: time.Date(2024, 3, 7, 9, 41, 0, 0, time.UTC)}); err != nil {
+				t.Fatal(err)
 			}
-			r.tap.Inject(audio)
 			n := r.must(NoteIncoming, 20*time.Second)
 			if n.Number != "2125551234" || n.Name != "JOHN DOE" {
 				t.Errorf("incoming %q %q, want 2125551234 JOHN DOE", n.Number, n.Name)
@@ -372,57 +320,55 @@ func TestRingsBeforeAnswer(t *testing.T) {
 // alert, EN 300 659-1 clause 6.1.1) is not a ring.
 func TestShortRingBurstIgnored(t *testing.T) {
 	r := newRig(t, "us", func(c *Config) { c.RingsBeforeAnswer = 1 })
-	if err := r.line.Ring("", ""); err != nil {
+	if err := r.line.RingBurst(200 * time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	r.sleep(200 * time.Millisecond)
-	r.line.StopRing()
 	if n, ok := r.wait(NoteIncoming, 10*time.Second); ok {
 		t.Fatalf("a 200 ms burst was taken as a ring: %+v", n)
 	}
 	if st := r.port.State(); st != Idle {
 		t.Errorf("state %v after the burst, want idle", st)
 	}
+	if rt := r.line.RingTimes(); len(rt) != 1 || rt[0][1]-rt[0][0] != 200*time.Millisecond {
+		t.Errorf("office rang %v, want one 200 ms burst", rt)
+	}
+	// A burst long enough is a ring.
+	if err := r.line.RingBurst(500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	r.must(NoteIncoming, 2*time.Second)
 }
 
-// TestEN300659CallerIDBeforeRing: line reversal, DT-AS and V.23 FSK (EN 300
-// 659-1 clause 6.1.2), BT SIN 227 (reversal, tone alert, FSK) and DTMF CLIP
-// (reversal, A...C), all before the first ring.
+// TestEN300659CallerIDBeforeRing: the office sends caller ID on hook
+// before the first ring: line reversal, DT-AS and V.23 FSK, or a ring-pulse
+// alert and FSK (EN 300 659-1), BT SIN 227 (reversal, idle state tone
+// alert, FSK), DTMF CLIP (reversal, A...C) and NTT J-CLIP (reversal, FSK);
+// also ETSI FSK after the first ring. The port offers the call with the
+// caller's identity.
 func TestEN300659CallerIDBeforeRing(t *testing.T) {
-	msg := &cid.Message{Type: cid.TypeMDMF, Time: time.Date(2024, 3, 7, 9, 41, 0, 0, time.UTC),
-		Number: "0301234567", Name: "Erika M"}
+	at := time.Date(2024, 3, 7, 9, 41, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name, zone string
-		scheme     cid.Scheme
-		dtas       bool
-		msg        *cid.Message
+		ring       sim.RingOptions
+		wantNumber string
 		wantName   string
 	}{
-		{"etsi-dtas", "de", cid.ETSI, true, msg, "Erika M"},
-		{"bt", "uk", cid.BT, false, msg, "Erika M"},
-		{"dtmf", "nl", cid.DTMF, false, &cid.Message{Number: "0301234567"}, ""},
-		{"etsi-private", "fr", cid.ETSI, true, &cid.Message{Type: cid.TypeMDMF, Time: msg.Time, NumberAbsence: cid.Private}, "Private"},
+		{"etsi-dtas", "de", sim.RingOptions{Scheme: cid.ETSI, Alert: sim.AlertDTAS, Number: "0301234567", Name: "Erika M", Time: at}, "0301234567", "Erika M"},
+		{"etsi-rpas", "de", sim.RingOptions{Scheme: cid.ETSI, Alert: sim.AlertRPAS, Number: "0301234567", Name: "Erika M", Time: at}, "0301234567", "Erika M"},
+		{"etsi-after-ring", "it", sim.RingOptions{Scheme: cid.ETSI, Alert: sim.AlertAfterFirstRing, Number: "0612345678", Name: "Mario", Time: at}, "0612345678", "Mario"},
+		{"bt", "uk", sim.RingOptions{Scheme: cid.BT, Number: "0301234567", Name: "Erika M", Time: at}, "0301234567", "Erika M"},
+		{"dtmf", "nl", sim.RingOptions{Scheme: cid.DTMF, Number: "0301234567"}, "0301234567", ""},
+		{"ntt", "jp", sim.RingOptions{Scheme: cid.NTT, Number: "0312345678"}, "0312345678", ""},
+		{"etsi-private", "fr", sim.RingOptions{Scheme: cid.ETSI, Alert: sim.AlertDTAS, Absence: cid.Private, Time: at}, "", "Private"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, tc.zone, nil)
-			audio := render(t, cid.SenderConfig{Scheme: tc.scheme}, func(s *cid.Sender) {
-				if tc.dtas {
-					s.SendAlert(100 * time.Millisecond)
-					s.SendSilence(60 * time.Millisecond)
-				}
-			}, tc.msg)
-			r.line.SetPolarity(true)
-			r.sleep(200 * time.Millisecond)
-			r.tap.Inject(audio)
-			r.sleep(hal.FrameDuration(len(audio)) + 300*time.Millisecond)
-			r.line.SetPolarity(false)
-			if err := r.line.Ring("", ""); err != nil {
+			if err := r.line.RingWith(tc.ring); err != nil {
 				t.Fatal(err)
 			}
 			n := r.must(NoteIncoming, 30*time.Second)
-			want := tc.msg.Number
-			if n.Number != want || n.Name != tc.wantName {
-				t.Errorf("incoming %q %q, want %q %q", n.Number, n.Name, want, tc.wantName)
+			if n.Number != tc.wantNumber || n.Name != tc.wantName {
+				t.Errorf("incoming %q %q, want %q %q", n.Number, n.Name, tc.wantNumber, tc.wantName)
 			}
 		})
 	}
@@ -520,6 +466,12 @@ func TestPulseDialling(t *testing.T) {
 	if fmt.Sprint(digits) != "[3 10 5]" {
 		t.Errorf("pulse trains %v, want [3 10 5]", digits)
 	}
+	// The office ends the last digit once the loop has stayed closed for
+	// its inter-digit time.
+	r.sleep(sim.PulseDigitGap + 20*time.Millisecond)
+	if got := r.line.Digits(); got != "305" {
+		t.Errorf("office decoded the pulses as %q, want 305", got)
+	}
 	for _, b := range breaks {
 		if b != 60*time.Millisecond {
 			t.Errorf("break %v, want 60 ms", b)
@@ -535,18 +487,22 @@ func TestPulseDialling(t *testing.T) {
 	}
 }
 
-// connectOutgoing places a call and has the far end answer with a line
-// reversal.
+// connectOutgoing places a call and has the far end answer; the office
+// reverses the line on answer.
 func connectOutgoing(t *testing.T, r *rig) {
 	t.Helper()
+	o := r.line.Options()
+	o.AnswerReversal = true
+	if err := r.line.SetOptions(o); err != nil {
+		t.Fatal(err)
+	}
 	r.port.Dial("4711", DialDTMF)
 	r.must(NoteProceeding, 10*time.Second)
 	r.sleep(200 * time.Millisecond)
+	at := r.b.Now()
 	if err := r.line.Answer(); err != nil {
 		t.Fatal(err)
 	}
-	at := r.b.Now()
-	r.line.SetPolarity(true)
 	n := r.must(NoteAnswered, 2*time.Second)
 	if n.Reason != ReasonPolarity {
 		t.Errorf("answered by %v, want polarity", n.Reason)
@@ -600,6 +556,58 @@ func TestDisconnectCPC(t *testing.T) {
 				t.Error("line still seized")
 			}
 		})
+	}
+}
+
+// TestCPCGlitchRestored: loop current that comes back within CPCQualify
+// is a glitch and the call survives it; a drop longer than CPCQualify
+// clears the call at CPCQualify even though the current returns later.
+func TestCPCGlitchRestored(t *testing.T) {
+	const q = 250 * time.Millisecond
+	r := newRig(t, "us", func(c *Config) { polarityAnswer(c); c.Timers.CPCQualify = q })
+	connectOutgoing(t, r)
+	for _, d := range []time.Duration{40 * time.Millisecond, 120 * time.Millisecond, q - 40*time.Millisecond} {
+		if err := r.line.DropLoopCurrent(d); err != nil {
+			t.Fatal(err)
+		}
+		if n, ok := r.wait(NoteDisconnected, time.Second); ok {
+			t.Fatalf("a %v loop-current glitch cleared the call: %+v", d, n)
+		}
+		if st := r.port.State(); st != Connected || !r.line.Seized() {
+			t.Fatalf("after a %v glitch: state %v, seized %v", d, st, r.line.Seized())
+		}
+	}
+	at := r.b.Now()
+	if err := r.line.DropLoopCurrent(2 * q); err != nil {
+		t.Fatal(err)
+	}
+	n := r.must(NoteDisconnected, time.Second)
+	if n.Reason != ReasonCPC {
+		t.Errorf("cleared by %v, want cpc", n.Reason)
+	}
+	if d := n.at - at; d < q || d > q+60*time.Millisecond {
+		t.Errorf("cleared %v after the drop, want %v", d, q)
+	}
+}
+
+// TestDisconnectCPCOpenInterval: an office whose CPC open interval is
+// shorter than CPCQualify restores loop current before the port qualifies
+// the drop; the busy tone that follows still clears the call.
+func TestDisconnectCPCOpenInterval(t *testing.T) {
+	r := newRig(t, "us", func(c *Config) { polarityAnswer(c); c.Timers.CPCQualify = 400 * time.Millisecond })
+	connectOutgoing(t, r)
+	o := r.line.Options()
+	o.CPCOpen = 150 * time.Millisecond
+	if err := r.line.SetOptions(o); err != nil {
+		t.Fatal(err)
+	}
+	r.line.Hangup()
+	n := r.must(NoteDisconnected, 4*time.Second)
+	if n.Reason != ReasonBusyTone {
+		t.Errorf("cleared by %v, want busy tone", n.Reason)
+	}
+	if !r.sleepUntil(func() bool { return !r.line.Seized() }, 100*time.Millisecond) {
+		t.Error("line still seized")
 	}
 }
 
