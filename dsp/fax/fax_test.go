@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"tipring/dsp/internal/testsig"
 
 	"tipring/dsp/g711"
 	"tipring/dsp/measure"
@@ -307,3 +308,5 @@ func TestT30CNGCadence(t *testing.T) {
 		t.Errorf("decaying 1100 Hz note: %v", evs)
 	}
 }
+
+func speech(n int, seed uint64, levelDBm0 float64) []int16 { return testsig.Speech(n, seed, levelDBm0) }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"tipring/dsp/internal/testsig"
 
 	"tipring/dsp/tone"
 )
@@ -356,3 +357,5 @@ func FuzzLearn(f *testing.F) {
 		}
 	})
 }
+
+func speech(n int, seed uint64, levelDBm0 float64) []int16 { return testsig.Speech(n, seed, levelDBm0) }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"tipring/dsp/internal/testsig"
 
 	"tipring/dsp/measure"
 )
@@ -174,3 +175,5 @@ func TestVADSpeechBursts(t *testing.T) {
 		}
 	}
 }
+
+func speech(n int, seed uint64, levelDBm0 float64) []int16 { return testsig.Speech(n, seed, levelDBm0) }

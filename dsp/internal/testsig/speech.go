@@ -1,24 +1,30 @@
-package progress
+// Package testsig generates deterministic test signals shared by the dsp
+// packages' tests.
+package testsig
 
 import (
 	"math"
 	"math/rand/v2"
+
+	"tipring/dsp/measure"
 )
 
-// speech returns n samples of a speech-like signal at about levelDBm0
+const sampleRate = measure.SampleRate
+
+// Speech returns n samples of a speech-like signal at about levelDBm0
 // (RMS over the talk spurts): a glottal pulse train whose pitch glides
 // between 75 and 320 Hz with a little jitter, through three formant
 // resonators that move to new vowels every syllable, in syllables of
 // 80-500 ms with pauses of 30-400 ms, and unvoiced (fricative) syllables
 // of noise through a high resonator.
-func speech(n int, seed uint64, levelDBm0 float64) []int16 {
+func Speech(n int, seed uint64, levelDBm0 float64) []int16 {
 	r := rand.New(rand.NewPCG(seed, 0x5eec))
 	y := make([]float64, n)
 	unvoiced := make([]bool, n)
 	type reson struct{ a1, a2, y1, y2, g float64 }
 	set := func(rs *reson, f, bw float64) {
-		rr := math.Exp(-math.Pi * bw / SampleRate)
-		rs.a1 = 2 * rr * math.Cos(2*math.Pi*f/SampleRate)
+		rr := math.Exp(-math.Pi * bw / sampleRate)
+		rs.a1 = 2 * rr * math.Cos(2*math.Pi*f/sampleRate)
 		rs.a2 = -rr * rr
 		rs.g = 1 - rr
 	}
@@ -74,7 +80,7 @@ func speech(n int, seed uint64, levelDBm0 float64) []int16 {
 		if talking && voiced {
 			frac := 1 - float64(left)/float64(sylLen)
 			f0 := (f0a + (f0b-f0a)*frac) * (1 + 0.004*r.NormFloat64())
-			phase += f0 / SampleRate
+			phase += f0 / sampleRate
 			if phase >= 1 {
 				phase--
 				src = 1
@@ -112,7 +118,7 @@ func speech(n int, seed uint64, levelDBm0 float64) []int16 {
 	var scale [2]float64
 	for k := range scale {
 		l := levelDBm0 - 10*float64(k)
-		scale[k] = amplitude(l) / math.Sqrt2 / math.Sqrt(max(sum[k], 1e-30)/float64(max(cnt[k], 1)))
+		scale[k] = measure.Amplitude(l) / math.Sqrt2 / math.Sqrt(max(sum[k], 1e-30)/float64(max(cnt[k], 1)))
 	}
 	x := make([]int16, n)
 	for i, v := range y {
