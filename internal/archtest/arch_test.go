@@ -54,11 +54,12 @@ type rule struct {
 }
 
 var rules = []rule{
-	{group: "tipring/dsp", allowed: []string{"tipring/dsp"}},
+	// dsp may use golang.org/x/sys/cpu, and only it, to pick SIMD kernels.
+	{group: "tipring/dsp", allowed: []string{"tipring/dsp", "golang.org/x/sys/cpu"}},
 	{group: "tipring/hal", allowed: []string{"tipring/hal", "tipring/dsp", "golang.org/x/sys"}},
-	{group: "tipring/telephony", allowed: []string{"tipring/hal", "tipring/dsp", "tipring/telephony"}},
+	{group: "tipring/telephony", allowed: []string{"tipring/hal", "tipring/dsp", "tipring/telephony", "golang.org/x/sys/cpu"}},
 	{group: "tipring/sip", allowed: []string{"tipring/sip", "tipring/dsp/g711", "github.com/emiago/sipgo", "github.com/pion/",
-		"github.com/google/uuid", "github.com/icholy/digest", "github.com/gobwas/", "golang.org/x/"},
+		"github.com/google/uuid", "github.com/icholy/digest", "github.com/gobwas/", "golang.org/x/", "github.com/miekg/dns"},
 		denied: []string{"tipring/telephony", "tipring/gateway", "tipring/hal"}},
 	{group: "tipring/mgmt", allowed: []string{"tipring/mgmt", "tipring/gateway", "tipring/hal", "tipring/dsp", "tipring/sip", "tipring/telephony",
 		"go.yaml.in/", "modernc.org/", "github.com/", "golang.org/x/", "google.golang.org/protobuf", "go.yaml.in"}},
