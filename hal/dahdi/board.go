@@ -45,6 +45,7 @@ type span struct {
 type chanDesc struct {
 	info   hal.ChannelInfo
 	channo int   // DAHDI's global channel number
+	spanno int   // DAHDI's span number
 	sig    int32 // DAHDI_SIG_*
 }
 
@@ -55,6 +56,9 @@ type chanDesc struct {
 func Open(cfg Config) (*Board, error) {
 	if cfg.DevDir == "" {
 		cfg.DevDir = "/dev/dahdi"
+	}
+	if cfg.SysDir == "" {
+		cfg.SysDir = "/sys/bus/dahdi_channels/devices"
 	}
 	if cfg.FrameMs == 0 {
 		cfg.FrameMs = 20
@@ -97,7 +101,7 @@ func Open(cfg Config) (*Board, error) {
 			}
 			ci := hal.ChannelInfo{Span: sp.info.Number, Chan: int(p.Chanpos), Kind: k}
 			ci.Name = fmt.Sprintf("%s/%d/%d", k, ci.Span, ci.Chan)
-			sp.chans[ci.Chan] = chanDesc{info: ci, channo: int(p.Channo), sig: p.Sigtype}
+			sp.chans[ci.Chan] = chanDesc{info: ci, channo: int(p.Channo), spanno: sp.dahdiNo, sig: p.Sigtype}
 			sp.info.Channels = append(sp.info.Channels, ci)
 		}
 		if len(sp.info.Channels) == 0 {

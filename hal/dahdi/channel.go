@@ -10,6 +10,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -51,6 +53,7 @@ type channel struct {
 	fdmu   sync.RWMutex // held shared by ioctls, exclusively by Close
 	frameN int
 	law    int32
+	ec     string // the channel's echo canceller module ("MG2", "HWEC"), "" = none
 	opened time.Time
 	closed atomic.Bool
 
@@ -101,22 +104,47 @@ func (s *span) Open(chanNum int) (hal.Channel, error) {
 	}
 	b.open[c] = struct{}{}
 	b.mu.Unlock()
+	ec := c.ec != ""
 	switch d.info.Kind {
 	case hal.KindFXS:
 		f := fxsChannel{audioChannel{c}}
 		switch {
+		case pol && vmwi && ec:
+			return &fxsPolVMWIECChannel{fxsPolVMWIChannel{fxsPolChannel{f}}}, nil
 		case pol && vmwi:
 			return &fxsPolVMWIChannel{fxsPolChannel{f}}, nil
+		case pol && ec:
+			return &fxsPolECChannel{fxsPolChannel{f}}, nil
 		case pol:
 			return &fxsPolChannel{f}, nil
+		case vmwi && ec:
+			return &fxsVMWIECChannel{fxsVMWIChannel{f}}, nil
 		case vmwi:
 			return &fxsVMWIChannel{f}, nil
+		case ec:
+			return &fxsECChannel{f}, nil
 		}
 		return &f, nil
 	case hal.KindDChannel:
 		return &dChannel{c}, nil
 	}
+	if ec {
+		return &audioECChannel{audioChannel{c}}, nil
+	}
 	return &audioChannel{c}, nil
+}
+
+// echoCanceller names the echo canceller the driver has for a channel:
+// the card's own (HWEC) or a kernel module chosen with echocanceller= in
+// system.conf. Only sysfs tells: DAHDI_ECHOCANCEL_PARAMS succeeds without
+// one and does nothing.
+func (b *Board) echoCanceller(d chanDesc) string {
+	name := fmt.Sprintf("dahdi!chan!%03d!%03d", d.spanno, d.info.Chan)
+	v, err := os.ReadFile(filepath.Join(b.cfg.SysDir, name, "ec_factory"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(v))
 }
 
 func (b *Board) openChannel(d chanDesc) (c *channel, pol, vmwi bool, err error) {
@@ -181,6 +209,7 @@ func (b *Board) openChannel(d chanDesc) (c *channel, pol, vmwi bool, err error) 
 			pol = fdIoctl(fd, ioctlSetPolarity, unsafe.Pointer(&zero)) == nil
 			vmwi = fdIoctl(fd, ioctlVMWI, unsafe.Pointer(&zero)) == nil
 		}
+		c.ec = b.echoCanceller(d)
 		c.rbuf = make([]byte, 2*b.frameN)
 		c.wbuf = make([]byte, 2*b.frameN)
 	}
@@ -549,6 +578,34 @@ func (c *channel) setVMWI(active bool) error {
 	return nil
 }
 
+// validTaps are the tail lengths DAHDI's echo cancellers take
+// (ioctl_echocancel substitutes its default for any other).
+var validTaps = []int{32, 64, 128, 256, 512, 1024}
+
+// setEchoCancel starts the channel's echo canceller with a tail of taps
+// samples (DAHDI_ECHOCANCEL_PARAMS), or stops it with 0.
+func (c *channel) setEchoCancel(taps int) error {
+	if taps != 0 && !slices.Contains(validTaps, taps) {
+		return c.err("set echo cancel", fmt.Errorf("%d taps: want 0 or one of %v", taps, validTaps))
+	}
+	if c.closed.Load() {
+		return c.err("set echo cancel", hal.ErrClosed)
+	}
+	p := dahdiEchoCanParams{TapLength: uint32(taps)}
+	if err := c.ioctl(ioctlEchoCancel, unsafe.Pointer(&p)); err != nil {
+		return c.err("set echo cancel", err)
+	}
+	return nil
+}
+
+// EchoCanceller names the driver's echo canceller for the channel ("MG2",
+// "OSLEC", "HWEC" for the card's own), "" when it has none. The channel
+// is a hal.EchoCanceller exactly when this is not empty.
+func (c *channel) EchoCanceller() string { return c.ec }
+
+// raw returns the shared channel under a kind-specific wrapper.
+func (c *channel) raw() *channel { return c }
+
 // audioChannel is an FXO port or a B-channel.
 type audioChannel struct{ *channel }
 
@@ -579,6 +636,41 @@ type fxsPolVMWIChannel struct{ fxsPolChannel }
 
 // SetVMWI switches the message-waiting lamp (DAHDI_VMWI).
 func (c *fxsPolVMWIChannel) SetVMWI(active bool) error { return c.setVMWI(active) }
+
+// audioECChannel is an FXO port or B-channel with an echo canceller.
+type audioECChannel struct{ audioChannel }
+
+// SetEchoCancel starts (taps 32 to 1024, a power of two) or stops (0) the
+// driver's echo canceller (DAHDI_ECHOCANCEL_PARAMS).
+func (c *audioECChannel) SetEchoCancel(taps int) error { return c.setEchoCancel(taps) }
+
+// fxsECChannel is an FXS port with an echo canceller.
+type fxsECChannel struct{ fxsChannel }
+
+// SetEchoCancel starts (taps 32 to 1024, a power of two) or stops (0) the
+// driver's echo canceller (DAHDI_ECHOCANCEL_PARAMS).
+func (c *fxsECChannel) SetEchoCancel(taps int) error { return c.setEchoCancel(taps) }
+
+// fxsPolECChannel has polarity reversal and an echo canceller.
+type fxsPolECChannel struct{ fxsPolChannel }
+
+// SetEchoCancel starts (taps 32 to 1024, a power of two) or stops (0) the
+// driver's echo canceller (DAHDI_ECHOCANCEL_PARAMS).
+func (c *fxsPolECChannel) SetEchoCancel(taps int) error { return c.setEchoCancel(taps) }
+
+// fxsVMWIECChannel has a message lamp and an echo canceller.
+type fxsVMWIECChannel struct{ fxsVMWIChannel }
+
+// SetEchoCancel starts (taps 32 to 1024, a power of two) or stops (0) the
+// driver's echo canceller (DAHDI_ECHOCANCEL_PARAMS).
+func (c *fxsVMWIECChannel) SetEchoCancel(taps int) error { return c.setEchoCancel(taps) }
+
+// fxsPolVMWIECChannel has all three.
+type fxsPolVMWIECChannel struct{ fxsPolVMWIChannel }
+
+// SetEchoCancel starts (taps 32 to 1024, a power of two) or stops (0) the
+// driver's echo canceller (DAHDI_ECHOCANCEL_PARAMS).
+func (c *fxsPolVMWIECChannel) SetEchoCancel(taps int) error { return c.setEchoCancel(taps) }
 
 // dChannel is an HDLC D-channel (DAHDI_SIG_HDLCFCS): the driver adds and
 // checks the FCS, but reads hand it over and writes must leave room for it.
@@ -646,4 +738,11 @@ var (
 	_ hal.PolarityReverser = (*fxsPolVMWIChannel)(nil)
 	_ hal.VMWIIndicator    = (*fxsPolVMWIChannel)(nil)
 	_ hal.HDLC             = (*dChannel)(nil)
+	_ hal.EchoCanceller    = (*audioECChannel)(nil)
+	_ hal.EchoCanceller    = (*fxsECChannel)(nil)
+	_ hal.EchoCanceller    = (*fxsPolECChannel)(nil)
+	_ hal.EchoCanceller    = (*fxsVMWIECChannel)(nil)
+	_ hal.EchoCanceller    = (*fxsPolVMWIECChannel)(nil)
+	_ hal.PolarityReverser = (*fxsPolVMWIECChannel)(nil)
+	_ hal.VMWIIndicator    = (*fxsPolVMWIECChannel)(nil)
 )

@@ -6,6 +6,10 @@ import "log/slog"
 type Config struct {
 	// DevDir is where the DAHDI device nodes live; default "/dev/dahdi".
 	DevDir string
+	// SysDir is the driver's channel directory in sysfs, where each
+	// channel's echo canceller is named (ec_factory); default
+	// "/sys/bus/dahdi_channels/devices".
+	SysDir string
 	// FrameMs is the audio frame length in milliseconds: 10, 20 or 30
 	// (default 20). It becomes the channel block size.
 	FrameMs int

@@ -11,9 +11,25 @@
 // decides the hal kind (DAHDI names signalling after the far end):
 // fxoks/fxols/fxogs is an FXS port, fxsks/fxsls/fxsgs an FXO port, clear
 // (bchan) a B-channel, HDLC with FCS (dchan, hardhdlc) a D-channel.
-// Configuring spans stays with dahdi_cfg and system.conf; Scan and
-// FormatConfig describe what the driver has and print a starter tipring
-// configuration (`tipring hw scan`).
+// Scan and FormatConfig describe what the driver has and print a starter
+// tipring configuration (`tipring hw scan`).
+//
+// # Span configuration
+//
+// Spans and channels are configured by dahdi_cfg from system.conf, not by
+// the daemon: Plan derives a SystemConf from a Scan the way dahdi_genconf
+// does (configured channels keep their signalling; FXS modules get fxoks,
+// FXO modules fxsks, E1/T1 spans B-channels and a D-channel; channels that
+// could run anything take PlanOptions.Signalling; dahdi_dynamic_loc spans
+// are recreated from their names), and WriteDynamic and WriteSystem write
+// dynamic.conf and system.conf. Running dahdi_cfg is the installer's step
+// (the system's dahdi service, or ExecStartPre= of tipringd's unit), once
+// at boot and after a change: it needs root, it applies to every span at
+// once, and reconfiguring a span under running calls drops them. tipringd
+// runs unprivileged with access to /dev/dahdi, opens whatever is
+// configured, and never changes the span configuration. When there are
+// dynamic spans, dahdi_cfg runs twice, dynamic.conf first, because it
+// sends span configuration before it creates dynamic spans.
 //
 // Span.Open opens /dev/dahdi/channel with O_NONBLOCK, binds it with
 // DAHDI_SPECIFY, sets the buffers (DAHDI_SET_BUFINFO: one frame per buffer,
@@ -64,8 +80,13 @@
 // for the channel's law, DAHDI_SETGAINS); FXS ports are hal.RingCadencer
 // (DAHDI_SETCADENCE), and hal.PolarityReverser / hal.VMWIIndicator when the
 // card driver accepts DAHDI_SETPOLARITY / DAHDI_VMWI (probed at open with
-// the idle values). Echo cancellation is left to the gateway's own
-// canceller; the kernel's software cancellers are not exposed.
+// the idle values). An audio channel is a hal.EchoCanceller when the
+// driver has an echo canceller for it: the card's own (HWEC) or a kernel
+// module given to the channel by echocanceller= in system.conf. Only sysfs
+// tells (ec_factory under /sys/bus/dahdi_channels/devices, Config.SysDir):
+// DAHDI_ECHOCANCEL_PARAMS succeeds and does nothing on a channel without
+// one. SetEchoCancel takes the tail lengths the driver takes, 32 to 1024
+// taps.
 //
 // Every ioctl number and struct layout comes from include/dahdi/user.h of
 // Debian's dahdi-source 2.11.1 (abi.go). TestABIMatchesHeader compares them
@@ -78,8 +99,10 @@
 // Debian's dahdi-source for Debian's kernel, boots them in qemu (TCG) with
 // four dahdi_dynamic_loc spans linked back to back in pairs, and runs this
 // package's tests there: hal/haltest with the linked channel as the far end,
-// plus tone, hook, ring and HDLC tests measured across the driver. Facts
-// learnt there:
+// plus tone, hook, ring, HDLC and echo canceller tests measured across the
+// driver, and Plan's configuration applied again with dahdi_cfg; then
+// internal/dahdie2e runs tipringd on this backend and calls through it.
+// Facts learnt there:
 //
 //   - dahdi_cfg sends span configuration before it creates dynamic spans:
 //     create them in a first pass of their own. Debian's tree defaults
@@ -93,6 +116,13 @@
 //   - The on-hook timer of an FXS port runs on across close and open: a
 //     phone that goes on hook and off again within 1.25 s is flashing,
 //     whoever opened the port in between.
+//   - dahdi_dynamic claims every line code (AMI, B8ZS, HDB3) in
+//     linecompat. The kernel's software cancellers run on dynamic spans
+//     too: a Geigel double-talk detector sees a return loss near
+//     6 dB as double talk and never adapts. Across a linked pair MG2
+//     cancels 40 dB and more of a 12 dB echo once it has converged, and
+//     starts over whenever the user-space loop that makes the echo slips
+//     a frame.
 //   - Under TCG the guest boots in about 3 s; audio crosses a linked pair
 //     within a few frames and measures -9.99 dBm0 for a -10 dBm0 tone.
 //

@@ -133,21 +133,11 @@ func newFarEnd(t *testing.T, b *Board, ci hal.ChannelInfo) haltest.FarEnd {
 }
 
 func rawOf(ch hal.Channel) *channel {
-	switch c := ch.(type) {
-	case *audioChannel:
-		return c.channel
-	case *fxsChannel:
-		return c.channel
-	case *fxsPolChannel:
-		return c.channel
-	case *fxsVMWIChannel:
-		return c.channel
-	case *fxsPolVMWIChannel:
-		return c.channel
-	case *dChannel:
-		return c.channel
+	r, ok := ch.(interface{ raw() *channel })
+	if !ok {
+		panic(fmt.Sprintf("unknown channel type %T", ch))
 	}
-	panic(fmt.Sprintf("unknown channel type %T", ch))
+	return r.raw()
 }
 
 func (f *farEnd) run() {
