@@ -45,6 +45,9 @@ Commands:
   config check FILE...             validate configuration files (locally, no daemon needed)
   hw scan [--dev DIR] [--config]   list the DAHDI spans and channels of this machine (locally);
                                    --config prints a starter configuration for them
+  hw genconf [--dev DIR] [--zone Z] [--echocan M] [--dynamic FILE] [--system FILE]
+                                   write DAHDI's system.conf (and dynamic spans) for the scanned
+                                   hardware, like dahdi_genconf; the installer runs dahdi_cfg
   sim                              the simulated board's state
   sim phone N offhook|onhook|flash|stop
   sim phone N dial DIGITS | pulse DIGITS
@@ -551,6 +554,9 @@ func (c *cli) config(args []string) error {
 // hw describes the telephony hardware through the DAHDI driver, like
 // dahdi_scan and dahdi_genconf.
 func (c *cli) hw(args []string) error {
+	if len(args) > 0 && args[0] == "genconf" {
+		return c.genconf(args[1:])
+	}
 	fs := c.flagSet("hw")
 	dev := fs.String("dev", "/dev/dahdi", "DAHDI device directory")
 	starter := fs.Bool("config", false, "print a starter configuration")
@@ -559,7 +565,7 @@ func (c *cli) hw(args []string) error {
 		return err
 	}
 	if len(pos) != 1 || pos[0] != "scan" {
-		return usagef("usage: tipring hw scan [--dev DIR] [--config]")
+		return usagef("usage: tipring hw scan [--dev DIR] [--config] | hw genconf ...")
 	}
 	r, err := dahdi.Scan(*dev)
 	if err != nil {
@@ -577,6 +583,48 @@ func (c *cli) hw(args []string) error {
 		return dahdi.FormatConfig(c.stdout, r)
 	}
 	return r.WriteText(c.stdout)
+}
+
+// genconf writes DAHDI's configuration for the scanned hardware.
+func (c *cli) genconf(args []string) error {
+	fs := c.flagSet("hw genconf")
+	dev := fs.String("dev", "/dev/dahdi", "DAHDI device directory")
+	zone := fs.String("zone", "us", "tone zone to load")
+	ec := fs.String("echocan", "", "kernel echo canceller module for the analog ports (e.g. mg2); empty: none")
+	dyn := fs.String("dynamic", "", "write the dynamic-span pass to FILE (default: standard output)")
+	sys := fs.String("system", "", "write system.conf to FILE (default: standard output)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	r, err := dahdi.Scan(*dev)
+	if err != nil {
+		return fmt.Errorf("hw genconf: %w", err)
+	}
+	conf, err := dahdi.Plan(r, dahdi.PlanOptions{Zone: *zone, EchoCanceller: *ec})
+	if err != nil {
+		return fmt.Errorf("hw genconf: %w", err)
+	}
+	write := func(path string, f func(io.Writer) error) error {
+		if path == "" {
+			return f(c.stdout)
+		}
+		out, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		if err := f(out); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	}
+	if err := write(*dyn, conf.WriteDynamic); err != nil {
+		return fmt.Errorf("hw genconf: %w", err)
+	}
+	if err := write(*sys, conf.WriteSystem); err != nil {
+		return fmt.Errorf("hw genconf: %w", err)
+	}
+	return nil
 }
 
 func (c *cli) sim(args []string) error {
