@@ -20,6 +20,21 @@
 // P-Asserted-Identity, Alert-Info, 181, re-INVITE hold, REFER) are used
 // through small interfaces that sip.Call satisfies as it gains them.
 //
+// PSTN lines (lines.go): the FXO ports of Config.Lines run telephony/fxo
+// channel loops beside the FXS ports. A route with Lines or Group sends a
+// number out on a line: a hunt picks a free one (linear by LineConfig.Order,
+// equal orders longest idle first; round robin; least recently used, from
+// fxo.Port.Status), the line dials the stripped and prefixed number (DTMF
+// or pulse) and is cross-connected to the calling phone; the line's
+// disconnect supervision (loop-current drop, polarity, busy/reorder tone,
+// silence) gives the phone far-end hang-up. An INVITE for a line's SIP
+// account seizes a line and dials the called user. Incoming PSTN calls are
+// taken after RingsBeforeAnswer rings: fixed (PLAR to an extension, with
+// the line's caller ID offered to the phone, or to a sip: URI or routed
+// number through the line's account) or two-stage (answer, dial tone,
+// digits collected with a digit map, routed like a number dialled on a
+// phone, ringback while the destination rings).
+//
 // Concurrency: the call table changes only on the gateway goroutine (Run),
 // which is fed by a queue from the port loops and SIP call watchers; the
 // read-only views (Status, Ports, Calls) take a read lock. Channel loops never

@@ -56,6 +56,11 @@ type Gateway struct {
 	byAccount map[string]*port
 	routes    []route
 
+	lines        []*line
+	byLine       map[string]*line
+	lineAccounts map[string][]*line // lines by SIP account
+	rrLast       map[string]*line   // round-robin hunts: the line used last
+
 	queue   chan func()
 	pending atomic.Int64 // queued or running work items
 
@@ -117,6 +122,14 @@ type call struct {
 	// recall: an answered call rings its port again (held or transferred
 	// back); answering it only reconnects the audio.
 	recall bool
+	// ln is the PSTN line of the call; lineOut says we dialled out on it
+	// (else the call came in on it), lineAnswered that an incoming PSTN
+	// call was answered by us already (two-stage dialling). fromName is
+	// the caller's name from the line's caller ID.
+	ln           *line
+	lineOut      bool
+	lineAnswered bool
+	fromName     string
 }
 
 // maxForwards bounds a chain of local forwards.
@@ -162,16 +175,19 @@ func New(o Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: dial plan: %w", err)
 	}
 	g := &Gateway{
-		cfg:       cfg,
-		board:     o.Board,
-		cdr:       o.CDR,
-		log:       o.Logger,
-		version:   o.Version,
-		byExt:     map[string]*port{},
-		byAccount: map[string]*port{},
-		queue:     make(chan func(), 1024),
-		calls:     map[string]*call{},
-		now:       o.Now,
+		cfg:          cfg,
+		board:        o.Board,
+		cdr:          o.CDR,
+		log:          o.Logger,
+		version:      o.Version,
+		byExt:        map[string]*port{},
+		byAccount:    map[string]*port{},
+		byLine:       map[string]*line{},
+		lineAccounts: map[string][]*line{},
+		rrLast:       map[string]*line{},
+		queue:        make(chan func(), 1024),
+		calls:        map[string]*call{},
+		now:          o.Now,
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -280,12 +296,31 @@ func New(o Options) (*Gateway, error) {
 			g.byAccount[pc.Account] = pt
 		}
 	}
+	if err := g.openLines(o, zone, dm); err != nil {
+		g.closePorts()
+		return nil, err
+	}
+	for _, r := range g.routes {
+		if r.r.targetsLines() && len(g.routeLines(r.r)) == 0 {
+			g.closePorts()
+			return nil, fmt.Errorf("gateway: route %q: no such lines (%q, group %q)", r.r.Pattern, r.r.Lines, r.r.Group)
+		}
+		switch r.r.Hunt {
+		case "", HuntLinear, HuntRoundRobin, HuntLRU:
+		default:
+			g.closePorts()
+			return nil, fmt.Errorf("gateway: route %q: hunt %q (want linear, roundrobin or lru)", r.r.Pattern, r.r.Hunt)
+		}
+	}
 	return g, nil
 }
 
 func (g *Gateway) closePorts() {
 	for _, p := range g.ports {
 		p.ch.Close()
+	}
+	for _, ln := range g.lines {
+		ln.ch.Close()
 	}
 }
 
@@ -299,6 +334,9 @@ func (g *Gateway) Ready() <-chan struct{} {
 	go func() {
 		for _, p := range g.ports {
 			<-p.p.Running()
+		}
+		for _, ln := range g.lines {
+			<-ln.p.Running()
 		}
 		close(ready)
 	}()
@@ -327,6 +365,15 @@ func (g *Gateway) Run(ctx context.Context) error {
 			defer wg.Done()
 			if err := p.p.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				g.log.Error("port loop ended", "port", p.name(), "err", err)
+			}
+		}()
+	}
+	for _, ln := range g.lines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ln.p.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				g.log.Error("line loop ended", "line", ln.name, "err", err)
 			}
 		}()
 	}
@@ -486,6 +533,10 @@ func (g *Gateway) dial(p *port, number string) {
 		return
 	}
 	rt, ok := g.findRoute(number)
+	if ok && rt.r.targetsLines() {
+		g.dialLine(p, from, number, rt)
+		return
+	}
 	if !ok || g.ua == nil {
 		c := g.newCall("outbound", from, number)
 		c.a = p
@@ -496,19 +547,8 @@ func (g *Gateway) dial(p *port, number string) {
 		g.endCall(c, "no route")
 		return
 	}
-	n := number
-	if rt.r.Strip > 0 && rt.r.Strip <= len(n) {
-		n = n[rt.r.Strip:]
-	}
-	n = rt.r.Prefix + n
-	target := n
-	if rt.r.Target != "" {
-		target = strings.ReplaceAll(rt.r.Target, "{n}", n)
-	}
-	account := rt.r.Account
-	if account == "" {
-		account = p.cfg.Account
-	}
+	n := rt.r.rewrite(number)
+	account, target := g.sipTarget(rt.r, number, p.cfg.Account)
 	c := g.newCall("outbound", from, n)
 	c.a = p
 	c.srcLeg = p.name()
@@ -819,6 +859,14 @@ func (g *Gateway) answered(c *call) {
 	c.answer = time.Now()
 	c.state = "connected"
 	switch {
+	case c.ln != nil && !c.lineOut && c.b != nil:
+		// A PSTN call answered on an FXS phone.
+		c.ln.p.Answer()
+		la, lb := crossConnect(c.b.ch.FrameSamples())
+		c.legs = map[*port]fxs.AudioLeg{c.b: lb}
+		c.b.p.Attach(lb)
+		c.ln.p.Attach(la)
+		c.codec = "L16"
 	case c.a != nil && c.b != nil:
 		la, lb := crossConnect(c.a.ch.FrameSamples())
 		c.legs = map[*port]fxs.AudioLeg{c.a: la, c.b: lb}
@@ -919,6 +967,16 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 				c.a.p.Answered(leg)
 			}
 		}
+		if c.ln != nil && !c.lineOut && c.answer.IsZero() {
+			// A PSTN call answered by its SIP destination.
+			c.answer = time.Now()
+			c.state = "connected"
+			c.codec = c.sc.Codec()
+			c.ln.p.Answer()
+			if m := c.sc.Media(); m != nil {
+				c.ln.p.Attach(mediaLeg{m})
+			}
+		}
 	case sip.EventFailed:
 		c.state = fmt.Sprintf("failed %d", ev.Code)
 		if c.a != nil {
@@ -963,6 +1021,10 @@ func (g *Gateway) OnIncoming(account string, sc *sip.Call) {
 	g.post(func() {
 		p, ok := g.byAccount[account]
 		if !ok {
+			if lines := g.lineAccounts[account]; len(lines) > 0 {
+				g.sipToLine(account, sc, lines)
+				return
+			}
 			sc.Reject(404, "Not Found")
 			return
 		}
@@ -1001,6 +1063,11 @@ func (g *Gateway) endCall(c *call, cause string) {
 			p.conf = false
 		}
 	}
+	if ln := c.ln; ln != nil && ln.call == c {
+		ln.call = nil
+		ln.lastUse = time.Now()
+		ln.p.Release()
+	}
 	delete(g.calls, c.id)
 	end := time.Now()
 	rec := CDR{
@@ -1036,7 +1103,7 @@ func (g *Gateway) Status() Status {
 	return Status{
 		Version: g.version, Board: g.board.Name(), Zone: g.cfg.Zone,
 		Started: g.started, ActiveCalls: len(g.calls), TotalCalls: g.totalCalls,
-		Ports: len(g.ports),
+		Ports: len(g.ports) + len(g.lines),
 	}
 }
 
@@ -1050,7 +1117,7 @@ func (g *Gateway) Ports() []PortStatus {
 	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	out := make([]PortStatus, 0, len(g.ports))
+	out := make([]PortStatus, 0, len(g.ports)+len(g.lines))
 	for _, p := range g.ports {
 		info := p.p.Info()
 		st := p.p.State()
@@ -1062,6 +1129,19 @@ func (g *Gateway) Ports() []PortStatus {
 		}
 		if p.call != nil {
 			ps.CallID = p.call.id
+		}
+		out = append(out, ps)
+	}
+	for _, ln := range g.lines {
+		info := ln.p.Info()
+		st := ln.p.State()
+		ps := PortStatus{
+			Name: ln.name, Span: info.Span, Chan: info.Chan, Kind: info.Kind.String(),
+			Account: ln.cfg.Account, State: linePortState(st), LineState: st.String(),
+			OffHook: st.HoldsLoop(), Registered: regs[ln.cfg.Account],
+		}
+		if ln.call != nil {
+			ps.CallID = ln.call.id
 		}
 		out = append(out, ps)
 	}

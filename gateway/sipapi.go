@@ -56,6 +56,8 @@ func (g *Gateway) callerID(c *call) fxs.CallerID {
 			return id
 		}
 		id.Number, id.Name = r.Number, r.Name
+	case c.ln != nil && !c.lineOut:
+		return lineCallerIDOf(c, id)
 	case c.a != nil:
 		id.Number, id.Name = c.a.cfg.Extension, c.a.cfg.CallerName
 	}

@@ -47,6 +47,9 @@ type Config struct {
 	PulseDialing string
 	// Ports maps each FXS port to its extension and SIP account.
 	Ports []PortConfig
+	// Lines are the FXO ports (PSTN lines) the gateway runs; none when
+	// empty.
+	Lines []LineConfig
 	// Routes decide where dialled numbers go. Local extensions (Ports) are
 	// matched first; then Routes in order.
 	Routes []Route
@@ -89,8 +92,74 @@ type PortConfig struct {
 	ForwardNoAnswerDelay                        time.Duration
 }
 
+// LineConfig configures one FXO port: a PSTN line.
+type LineConfig struct {
+	Span int // span number (1 for the analog span)
+	Chan int // channel within the span
+	// Name identifies the line in routes, status views and CDRs ("" = the
+	// channel's name, e.g. "FXO/1/5").
+	Name string
+	// Group is the hunt group the line belongs to ("" = none); routes
+	// name groups. Order ranks the line in a linear hunt (lowest first;
+	// lines with equal order are taken longest idle first).
+	Group string
+	Order int
+	// Account ties the line to a SIP account: an incoming SIP call for
+	// the account seizes a free line of those with this account and
+	// dials the called number; a fixed inbound destination that is a SIP
+	// URI is called through it.
+	Account string
+	// Inbound is what an incoming PSTN call does: "fixed" (default: ring
+	// Destination, a local extension, a number routed like a dialled one
+	// or a sip: URI called through Account), "twostage" (answer, play dial
+	// tone, collect digits with DigitMap and route them like a number
+	// dialled on an FXS port) or "none" (let it ring).
+	Inbound     string
+	Destination string
+	// DigitMap is the two-stage dialling map ("" = Config.DigitMap).
+	DigitMap string
+	// RingsBeforeAnswer is the ring count at which an incoming call is
+	// taken (0 = 2, so that Bellcore caller ID between the first and
+	// second ring is known).
+	RingsBeforeAnswer int
+	// DialMode sends numbers as "dtmf" (default) or "pulse".
+	DialMode string
+	// CallerID lists the caller-ID schemes listened for on hook
+	// ("bellcore", "etsi", "bt", "ntt", "dtmf"; nil = the zone's; "off"
+	// alone = none).
+	CallerID []string
+	// AnswerPolarity takes an outgoing call as answered when the line
+	// reverses; AnswerDelay assumes the answer this long after dialling
+	// (with AnswerPolarity: when no reversal came by then).
+	AnswerPolarity bool
+	AnswerDelay    time.Duration
+	// RequireDialTone fails a call when no dial tone comes within
+	// DialToneWait (0 = 3 s) instead of dialling blind.
+	RequireDialTone bool
+	DialToneWait    time.Duration
+	// Disconnect supervision: loop-current drop (qualified by CPCQualify,
+	// 0 = 250 ms), polarity reversal and busy/congestion tone are on
+	// unless turned off; SilenceTimeout (0 = off) clears a call that has
+	// been silent that long.
+	NoCPC, NoPolarityDisconnect, NoToneDisconnect bool
+	CPCQualify                                    time.Duration
+	SilenceTimeout                                time.Duration
+}
+
+// Hunt strategies of a route to lines.
+const (
+	// HuntLinear takes the first free line in LineConfig.Order; among
+	// equal orders the one idle longest.
+	HuntLinear = "linear"
+	// HuntRoundRobin takes the free line after the one the route used
+	// last, in configuration order.
+	HuntRoundRobin = "roundrobin"
+	// HuntLRU takes the free line idle longest.
+	HuntLRU = "lru"
+)
+
 // Route sends dialled numbers that match Pattern (digit map syntax) to a SIP
-// destination through an account.
+// destination through an account, or out on a PSTN line (Lines, Group).
 type Route struct {
 	Pattern string
 	// Account to place the call through (its registrar/proxy and credentials).
@@ -101,6 +170,12 @@ type Route struct {
 	// Strip removes leading digits; Prefix is added afterwards.
 	Strip  int
 	Prefix string
+	// Lines and Group send the call out on a PSTN line instead: the named
+	// lines and the lines of the group, hunted with Hunt (HuntLinear,
+	// HuntRoundRobin, HuntLRU; "" = linear).
+	Lines []string
+	Group string
+	Hunt  string
 }
 
 // PortState is what a port is doing now, for status views.

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"tipring/gateway"
@@ -19,7 +20,10 @@ type File struct {
 	SIP      SIP       `yaml:"sip"`
 	Accounts []Account `yaml:"accounts"`
 	Dialplan Dialplan  `yaml:"dialplan"`
+	FXS      FXS       `yaml:"fxs"`
+	Echo     Echo      `yaml:"echo"`
 	Ports    []Port    `yaml:"ports"`
+	Lines    []Line    `yaml:"lines"`
 	Routes   []Route   `yaml:"routes"`
 
 	// Name is the file name used in error messages ("tipring.yaml").
@@ -96,22 +100,88 @@ type Dialplan struct {
 	NoAnswer        time.Duration `yaml:"no_answer"`
 }
 
-// Port binds an FXS channel to an extension and an account.
-type Port struct {
-	Span       int    `yaml:"span"`
-	Chan       int    `yaml:"chan"`
-	Extension  string `yaml:"extension"`
-	Account    string `yaml:"account"`
-	CallerName string `yaml:"caller_name"`
+// FXS holds the settings shared by every FXS port.
+type FXS struct {
+	CallerID      string        `yaml:"caller_id"`       // scheme; "" = the zone's
+	NoCallWaiting bool          `yaml:"no_call_waiting"` // no call waiting nor flash services
+	FlashMin      time.Duration `yaml:"flash_min"`       // shortest hook flash
+	FlashMax      time.Duration `yaml:"flash_max"`       // longest hook flash
+	PulseDialing  string        `yaml:"pulse_dialing"`   // normal, sweden, newzealand
 }
 
-// Route sends dialled numbers matching Pattern through an account.
+// Echo configures the line echo canceller of every analog port.
+type Echo struct {
+	Tail time.Duration `yaml:"tail"` // 16ms-128ms
+	Off  bool          `yaml:"off"`
+}
+
+// Port binds an FXS channel to an extension and an account.
+type Port struct {
+	Span                 int           `yaml:"span"`
+	Chan                 int           `yaml:"chan"`
+	Extension            string        `yaml:"extension"`
+	Account              string        `yaml:"account"`
+	CallerName           string        `yaml:"caller_name"`
+	CallerID             string        `yaml:"caller_id"`
+	NoCallWaiting        bool          `yaml:"no_call_waiting"`
+	Hotline              string        `yaml:"hotline"`
+	WarmlineDelay        time.Duration `yaml:"warmline_delay"`
+	DND                  bool          `yaml:"dnd"`
+	ReverseOnAnswer      bool          `yaml:"reverse_on_answer"`
+	ReverseOnFarHangup   bool          `yaml:"reverse_on_far_hangup"`
+	RxGainDB             float64       `yaml:"rx_gain_db"`
+	TxGainDB             float64       `yaml:"tx_gain_db"`
+	ForwardAlways        string        `yaml:"forward_always"`
+	ForwardBusy          string        `yaml:"forward_busy"`
+	ForwardNoAnswer      string        `yaml:"forward_no_answer"`
+	ForwardNoAnswerDelay time.Duration `yaml:"forward_no_answer_delay"`
+}
+
+// Line configures an FXO channel: a PSTN line.
+type Line struct {
+	Span               int           `yaml:"span"`
+	Chan               int           `yaml:"chan"`
+	Name               string        `yaml:"name"`
+	Group              string        `yaml:"group"`
+	Order              int           `yaml:"order"`
+	Account            string        `yaml:"account"`
+	Inbound            string        `yaml:"inbound"`
+	Destination        string        `yaml:"destination"`
+	DigitMap           string        `yaml:"digit_map"`
+	RingsBeforeAnswer  int           `yaml:"rings_before_answer"`
+	DialMode           string        `yaml:"dial_mode"`
+	CallerID           []string      `yaml:"caller_id"`
+	AnswerPolarity     bool          `yaml:"answer_polarity"`
+	AnswerDelay        time.Duration `yaml:"answer_delay"`
+	RequireDialTone    bool          `yaml:"require_dial_tone"`
+	DialToneWait       time.Duration `yaml:"dial_tone_wait"`
+	DisconnectCPC      bool          `yaml:"disconnect_cpc"`
+	DisconnectPolarity bool          `yaml:"disconnect_polarity"`
+	DisconnectTone     bool          `yaml:"disconnect_tone"`
+	CPCQualify         time.Duration `yaml:"cpc_qualify"`
+	SilenceTimeout     time.Duration `yaml:"silence_timeout"`
+}
+
+// setDefaults gives a new lines element its defaults: fixed inbound mode,
+// two rings, DTMF dialling, every disconnect supervision on.
+func (l *Line) setDefaults() {
+	l.Inbound = "fixed"
+	l.RingsBeforeAnswer = 2
+	l.DialMode = "dtmf"
+	l.DisconnectCPC, l.DisconnectPolarity, l.DisconnectTone = true, true, true
+}
+
+// Route sends dialled numbers matching Pattern through an account, or out
+// on PSTN lines.
 type Route struct {
-	Pattern string `yaml:"pattern"`
-	Account string `yaml:"account"`
-	Target  string `yaml:"target"`
-	Strip   int    `yaml:"strip"`
-	Prefix  string `yaml:"prefix"`
+	Pattern string   `yaml:"pattern"`
+	Account string   `yaml:"account"`
+	Target  string   `yaml:"target"`
+	Strip   int      `yaml:"strip"`
+	Prefix  string   `yaml:"prefix"`
+	Lines   []string `yaml:"lines"`
+	Group   string   `yaml:"group"`
+	Hunt    string   `yaml:"hunt"`
 }
 
 // setDefaults gives a new accounts element its defaults before its fields
@@ -222,17 +292,43 @@ func (f *File) Gateway() gateway.Config {
 		FirstDigit:      f.Dialplan.FirstDigit,
 		OffHookWarning:  f.Dialplan.OffHookWarning,
 		NoAnswer:        f.Dialplan.NoAnswer,
+		CallerID:        f.FXS.CallerID,
+		NoCallWaiting:   f.FXS.NoCallWaiting,
+		FlashMin:        f.FXS.FlashMin,
+		FlashMax:        f.FXS.FlashMax,
+		PulseDialing:    f.FXS.PulseDialing,
+		EchoTail:        f.Echo.Tail,
+		EchoOff:         f.Echo.Off,
 	}
 	for _, p := range f.Ports {
 		c.Ports = append(c.Ports, gateway.PortConfig{
 			Span: p.Span, Chan: p.Chan, Extension: p.Extension,
 			Account: p.Account, CallerName: p.CallerName,
+			CallerID: p.CallerID, NoCallWaiting: p.NoCallWaiting,
+			Hotline: p.Hotline, WarmlineDelay: p.WarmlineDelay, DND: p.DND,
+			ReverseOnAnswer: p.ReverseOnAnswer, ReverseOnFarHangup: p.ReverseOnFarHangup,
+			RxGainDB: p.RxGainDB, TxGainDB: p.TxGainDB,
+			ForwardAlways: p.ForwardAlways, ForwardBusy: p.ForwardBusy,
+			ForwardNoAnswer: p.ForwardNoAnswer, ForwardNoAnswerDelay: p.ForwardNoAnswerDelay,
+		})
+	}
+	for _, l := range f.Lines {
+		c.Lines = append(c.Lines, gateway.LineConfig{
+			Span: l.Span, Chan: l.Chan, Name: l.Name, Group: l.Group, Order: l.Order,
+			Account: l.Account, Inbound: l.Inbound, Destination: l.Destination,
+			DigitMap: l.DigitMap, RingsBeforeAnswer: l.RingsBeforeAnswer, DialMode: l.DialMode,
+			CallerID:       slices.Clone(l.CallerID),
+			AnswerPolarity: l.AnswerPolarity, AnswerDelay: l.AnswerDelay,
+			RequireDialTone: l.RequireDialTone, DialToneWait: l.DialToneWait,
+			NoCPC: !l.DisconnectCPC, NoPolarityDisconnect: !l.DisconnectPolarity, NoToneDisconnect: !l.DisconnectTone,
+			CPCQualify: l.CPCQualify, SilenceTimeout: l.SilenceTimeout,
 		})
 	}
 	for _, r := range f.Routes {
 		c.Routes = append(c.Routes, gateway.Route{
 			Pattern: r.Pattern, Account: r.Account, Target: r.Target,
 			Strip: r.Strip, Prefix: r.Prefix,
+			Lines: slices.Clone(r.Lines), Group: r.Group, Hunt: r.Hunt,
 		})
 	}
 	return c

@@ -49,6 +49,29 @@ func TestDefault(t *testing.T) {
 			t.Errorf("ports[%d] = %+v, want %+v", i, p, want)
 		}
 	}
+	// The two simulated PSTN lines ring extension 2001 and take 9 + number.
+	wantLines := []Line{
+		{Span: 1, Chan: 5, Name: "pstn1", Group: "pstn", Inbound: "fixed", Destination: "2001", RingsBeforeAnswer: 2,
+			DialMode: "dtmf", DisconnectCPC: true, DisconnectPolarity: true, DisconnectTone: true},
+		{Span: 1, Chan: 6, Name: "pstn2", Group: "pstn", Inbound: "fixed", Destination: "2001", RingsBeforeAnswer: 2,
+			DialMode: "dtmf", DisconnectCPC: true, DisconnectPolarity: true, DisconnectTone: true},
+	}
+	if !reflect.DeepEqual(f.Lines, wantLines) {
+		t.Errorf("lines = %+v\nwant %+v", f.Lines, wantLines)
+	}
+	if want := []Route{{Pattern: "9x.T", Group: "pstn", Hunt: "linear", Strip: 1}}; !reflect.DeepEqual(f.Routes, want) {
+		t.Errorf("routes = %+v, want %+v", f.Routes, want)
+	}
+	if f.FXS.FlashMin != 100*time.Millisecond || f.FXS.FlashMax != 800*time.Millisecond || f.Echo.Tail != 64*time.Millisecond {
+		t.Errorf("fxs %+v echo %+v", f.FXS, f.Echo)
+	}
+	g := f.Gateway()
+	if len(g.Lines) != 2 || g.Lines[0].NoCPC || g.Lines[1].Destination != "2001" || len(g.Routes) != 1 || g.Routes[0].Group != "pstn" {
+		t.Errorf("Gateway() lines %+v routes %+v", g.Lines, g.Routes)
+	}
+	if !digitMapHasPrefix(f.Dialplan.DigitMap, "9x.T") {
+		t.Errorf("default digit map %q does not take 9 + number", f.Dialplan.DigitMap)
+	}
 	for _, n := range []string{"2001", "2999"} {
 		if !digitMapMatchesFour(f.Dialplan.DigitMap, n) {
 			t.Errorf("default digit map %q does not cover %s", f.Dialplan.DigitMap, n)
@@ -57,6 +80,15 @@ func TestDefault(t *testing.T) {
 	if f.Dialplan.InterDigit != 4*time.Second || f.Dialplan.ShortInterDigit != 1500*time.Millisecond {
 		t.Errorf("timers %v %v", f.Dialplan.InterDigit, f.Dialplan.ShortInterDigit)
 	}
+}
+
+func digitMapHasPrefix(m, alt string) bool {
+	for _, a := range strings.Split(m, "|") {
+		if a == alt {
+			return true
+		}
+	}
+	return false
 }
 
 // digitMapMatchesFour is a tiny check that some alternative is a literal
@@ -89,11 +121,20 @@ func TestExampleParses(t *testing.T) {
 	}
 	g := f.Gateway()
 	want := gateway.Config{
-		Zone: "us", DigitMap: "[2-8]xxx|9x.T|*xx|0T",
+		Zone: "us", DigitMap: "[2-8]xxx|9x.T|*xx|0T|0x.T",
 		InterDigit: 4 * time.Second, ShortInterDigit: 1500 * time.Millisecond,
 		FirstDigit: 15 * time.Second, OffHookWarning: 30 * time.Second, NoAnswer: 60 * time.Second,
-		Ports:  []gateway.PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1", CallerName: "Port 1"}},
-		Routes: []gateway.Route{{Pattern: "9x.", Account: "fxs1", Strip: 1}},
+		FlashMin: 100 * time.Millisecond, FlashMax: 800 * time.Millisecond, PulseDialing: "normal",
+		EchoTail: 64 * time.Millisecond,
+		Ports: []gateway.PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1", CallerName: "Port 1",
+			ForwardNoAnswerDelay: 20 * time.Second}},
+		Lines: []gateway.LineConfig{{Span: 1, Chan: 5, Name: "pstn1", Group: "pstn", Inbound: "fixed",
+			Destination: "2001", RingsBeforeAnswer: 2, DialMode: "dtmf", CallerID: []string{"bellcore"},
+			DialToneWait: 3 * time.Second, CPCQualify: 250 * time.Millisecond}},
+		Routes: []gateway.Route{
+			{Pattern: "9x.", Account: "fxs1", Strip: 1, Lines: []string{}, Hunt: "linear"},
+			{Pattern: "0x.T", Group: "pstn", Hunt: "roundrobin", Strip: 1},
+		},
 	}
 	if !reflect.DeepEqual(g, want) {
 		t.Errorf("Gateway() =\n%+v\nwant\n%+v", g, want)
@@ -224,7 +265,34 @@ func TestBrokenFiles(t *testing.T) {
 		{"expires zero", "accounts:\n  - name: a\n    user: \"1\"\n    expires: 0\n", 4, "accounts[0].expires", "less than 60"},
 		{"port account", "ports:\n  - {span: 1, chan: 1, extension: \"1\",\n     account: nope}\n", 3, "ports[0].account", `account "nope" is not defined`},
 		{"route account", "routes:\n  - pattern: 9x.\n    account: nope\n", 3, "routes[0].account", `account "nope" is not defined`},
-		{"route nothing", "routes:\n  - pattern: 9x.\n", 2, "routes[0].account", "needs an account or a target"},
+		{"route nothing", "routes:\n  - pattern: 9x.\n", 2, "routes[0].account", "needs an account, a target, lines or a group"},
+		{"route both", "routes:\n  - {pattern: 9x., target: \"sip:{n}@h\", group: pstn}\n", 2, "routes[0].account", "not both"},
+		{"route line", "routes:\n  - pattern: 9x.\n    lines: [pstn1, nope]\n", 3, "routes[0].lines[1]", `line "nope" is not defined`},
+		{"route group", "routes:\n  - pattern: 9x.\n    group: nope\n", 3, "routes[0].group", `no line is in group "nope"`},
+		{"route hunt", "routes:\n  - {pattern: 9x., group: pstn,\n     hunt: random}\n", 3, "routes[0].hunt", `"random" is not a hunt strategy`},
+		{"fxs caller id", "fxs:\n  caller_id: clip\n", 2, "fxs.caller_id", `"clip" is not a caller-ID scheme`},
+		{"fxs flash order", "fxs:\n  flash_min: 500ms\n  flash_max: 300ms\n", 3, "fxs.flash_max", "not longer than flash_min"},
+		{"fxs flash range", "fxs:\n  flash_max: 3s\n", 2, "fxs.flash_max", "not in 20ms-2s"},
+		{"fxs pulse", "fxs:\n  pulse_dialing: norway\n", 2, "fxs.pulse_dialing", `"norway" is not a pulse dialling`},
+		{"echo tail", "echo:\n  tail: 300ms\n", 2, "echo.tail", "not in 16ms-128ms"},
+		{"port caller id", "ports:\n  - {span: 1, chan: 1, extension: \"1\",\n     caller_id: nope}\n", 3, "ports[0].caller_id", "not a caller-ID scheme"},
+		{"port hotline", "ports:\n  - {span: 1, chan: 1, extension: \"1\", hotline: \"12a\"}\n", 2, "ports[0].hotline", "not a number"},
+		{"port warmline", "ports:\n  - span: 1\n    chan: 1\n    extension: \"1\"\n    warmline_delay: 5s\n", 5, "ports[0].warmline_delay", "without a hotline"},
+		{"port gain", "ports:\n  - span: 1\n    chan: 1\n    extension: \"1\"\n    tx_gain_db: 30\n", 5, "ports[0].tx_gain_db", "not in -24..12 dB"},
+		{"port forward", "ports:\n  - {span: 1, chan: 1, extension: \"1\", forward_busy: \"x\"}\n", 2, "ports[0].forward_busy", "not a number"},
+		{"line on fxs chan", "lines:\n  - {span: 1, chan: 2, destination: \"2001\"}\n", 2, "lines[0].chan", "already ports[1]"},
+		{"line dup chan", "lines:\n  - {span: 1, chan: 5, destination: \"2001\"}\n  - {span: 1, chan: 5, destination: \"2001\"}\n", 3, "lines[1].chan", "already lines[0]"},
+		{"line dup name", "lines:\n  - {span: 1, chan: 5, name: a, destination: \"2001\"}\n  - {span: 1, chan: 6, name: a, destination: \"2001\"}\n", 3, "lines[1].name", "names another line"},
+		{"line inbound", "lines:\n  - span: 1\n    chan: 5\n    inbound: did\n", 4, "lines[0].inbound", `"did" is not an inbound mode`},
+		{"line no destination", "lines:\n  - {span: 1, chan: 5}\n", 2, "lines[0].destination", "needs a destination"},
+		{"line sip dest no account", "lines:\n  - {span: 1, chan: 5, destination: \"sip:a@h\"}\n", 2, "lines[0].account", "through the line's account"},
+		{"line bad destination", "lines:\n  - {span: 1, chan: 5, destination: \"two\"}\n", 2, "lines[0].destination", "not an extension"},
+		{"line rings", "lines:\n  - {span: 1, chan: 5, destination: \"2001\", rings_before_answer: 0}\n", 2, "lines[0].rings_before_answer", "not in 1-20"},
+		{"line dial mode", "lines:\n  - {span: 1, chan: 5, destination: \"2001\", dial_mode: mf}\n", 2, "lines[0].dial_mode", `"mf" is not a dial mode`},
+		{"line caller id", "lines:\n  - span: 1\n    chan: 5\n    destination: \"2001\"\n    caller_id: [etsi, fsk]\n", 5, "lines[0].caller_id[1]", `"fsk" is not a caller-ID scheme`},
+		{"line cpc", "lines:\n  - {span: 1, chan: 5, destination: \"2001\", cpc_qualify: 50ms}\n", 2, "lines[0].cpc_qualify", "not in 100ms-800ms"},
+		{"line digit map", "lines:\n  - {span: 1, chan: 5, inbound: twostage, digit_map: \"[2\"}\n", 2, "lines[0].digit_map", "not closed"},
+		{"line account", "lines:\n  - {span: 1, chan: 5, destination: \"2001\", account: nope}\n", 2, "lines[0].account", `account "nope" is not defined`},
 		{"route pattern", "routes:\n  - pattern: \"9[x\"\n    target: sip:x@127.0.0.1\n", 2, "routes[0].pattern", "not closed"},
 		{"route target", "routes:\n  - pattern: \"9x.\"\n    target: \"x@127.0.0.1\"\n", 3, "routes[0].target", "not a sip:"},
 		{"route strip", "routes:\n  - {pattern: \"9x.\", target: \"sip:{n}@h\", strip: -1}\n", 2, "routes[0].strip", "not in 0-32"},
@@ -441,5 +509,84 @@ func BenchmarkParseExample(b *testing.B) {
 		if _, err := Parse(data, "example.yaml"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestGatewayMapsEveryOption checks that each telephony option written in
+// the file reaches the gateway configuration.
+func TestGatewayMapsEveryOption(t *testing.T) {
+	in := `
+fxs: {caller_id: etsi-fsk, no_call_waiting: true, flash_min: 200ms, flash_max: 1s, pulse_dialing: sweden}
+echo: {tail: 32ms, off: true}
+accounts:
+  - {name: trunk, user: "100"}
+ports:
+  - span: 1
+    chan: 1
+    extension: "2001"
+    caller_id: bt
+    no_call_waiting: true
+    hotline: "2002"
+    warmline_delay: 4s
+    dnd: true
+    reverse_on_answer: true
+    reverse_on_far_hangup: true
+    rx_gain_db: -3
+    tx_gain_db: 2.5
+    forward_always: "2003"
+    forward_busy: "2004"
+    forward_no_answer: "5551234"
+    forward_no_answer_delay: 15s
+lines:
+  - span: 1
+    chan: 5
+    name: l1
+    group: g
+    order: 3
+    account: trunk
+    inbound: twostage
+    digit_map: "2xxx"
+    rings_before_answer: 1
+    dial_mode: pulse
+    caller_id: [etsi, dtmf]
+    answer_polarity: true
+    answer_delay: 20s
+    require_dial_tone: true
+    dial_tone_wait: 2s
+    disconnect_cpc: false
+    disconnect_polarity: false
+    disconnect_tone: false
+    cpc_qualify: 400ms
+    silence_timeout: 1m
+routes:
+  - {pattern: "9x.T", lines: [l1], group: g, hunt: lru, strip: 1, prefix: "0"}
+`
+	f, err := Parse([]byte(in), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := f.Gateway()
+	if g.CallerID != "etsi-fsk" || !g.NoCallWaiting || g.FlashMin != 200*time.Millisecond || g.FlashMax != time.Second ||
+		g.PulseDialing != "sweden" || g.EchoTail != 32*time.Millisecond || !g.EchoOff {
+		t.Errorf("global options %+v", g)
+	}
+	wantPort := gateway.PortConfig{Span: 1, Chan: 1, Extension: "2001", CallerID: "bt", NoCallWaiting: true,
+		Hotline: "2002", WarmlineDelay: 4 * time.Second, DND: true, ReverseOnAnswer: true, ReverseOnFarHangup: true,
+		RxGainDB: -3, TxGainDB: 2.5, ForwardAlways: "2003", ForwardBusy: "2004", ForwardNoAnswer: "5551234",
+		ForwardNoAnswerDelay: 15 * time.Second}
+	if len(g.Ports) != 1 || !reflect.DeepEqual(g.Ports[0], wantPort) {
+		t.Errorf("port %+v\nwant %+v", g.Ports, wantPort)
+	}
+	wantLine := gateway.LineConfig{Span: 1, Chan: 5, Name: "l1", Group: "g", Order: 3, Account: "trunk",
+		Inbound: "twostage", DigitMap: "2xxx", RingsBeforeAnswer: 1, DialMode: "pulse", CallerID: []string{"etsi", "dtmf"},
+		AnswerPolarity: true, AnswerDelay: 20 * time.Second, RequireDialTone: true, DialToneWait: 2 * time.Second,
+		NoCPC: true, NoPolarityDisconnect: true, NoToneDisconnect: true, CPCQualify: 400 * time.Millisecond,
+		SilenceTimeout: time.Minute}
+	if len(g.Lines) != 1 || !reflect.DeepEqual(g.Lines[0], wantLine) {
+		t.Errorf("line %+v\nwant %+v", g.Lines, wantLine)
+	}
+	wantRoute := gateway.Route{Pattern: "9x.T", Lines: []string{"l1"}, Group: "g", Hunt: "lru", Strip: 1, Prefix: "0"}
+	if len(g.Routes) != 1 || !reflect.DeepEqual(g.Routes[0], wantRoute) {
+		t.Errorf("route %+v\nwant %+v", g.Routes, wantRoute)
 	}
 }

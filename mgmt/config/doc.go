@@ -34,23 +34,68 @@
 //	  .registrar             string    sip:/sips: URI; "" = no REGISTER
 //	  .proxy                 string    outbound proxy sip:/sips: URI; "" = none
 //	  .expires               int       registration lifetime, >= 60 s         3600
-//	dialplan.digit_map       string    ATA digit map (see CheckDigitMap)       2xxx|*xx
+//	dialplan.digit_map       string    ATA digit map (see CheckDigitMap)       2xxx|9x.T|*xx
 //	dialplan.inter_digit     duration  long inter-digit timer T                4s
 //	dialplan.short_inter_digit duration short inter-digit timer S              1500ms
 //	dialplan.first_digit     duration  dial tone before giving up              15s
 //	dialplan.off_hook_warning duration off hook idle before the howler         30s
 //	dialplan.no_answer       duration  ring time of an incoming call           60s
+//	fxs.caller_id            string    caller-ID scheme to phones; "" = zone's ""
+//	fxs.no_call_waiting      bool      no call waiting / flash services        false
+//	fxs.flash_min            duration  shortest hook flash, 20ms-2s            100ms
+//	fxs.flash_max            duration  longest hook flash, > flash_min, <= 2s  800ms
+//	fxs.pulse_dialing        string    normal, sweden, newzealand              normal
+//	echo.tail                duration  echo canceller tail, 16ms-128ms         64ms
+//	echo.off                 bool      no line echo canceller                  false
 //	ports[]                  list      FXS ports                               span 1 chan 1-4 = 2001-2004
 //	  .span, .chan           int       >= 1; each pair once
 //	  .extension             string    unique local number (0-9 * #)
 //	  .account               string    account name; "" = local calls only
 //	  .caller_name           string    name presented to the called party
-//	routes[]                 list      outgoing routes, first match wins       none
+//	  .caller_id             string    this port's scheme; "" = fxs.caller_id
+//	  .no_call_waiting       bool      no call waiting on this port
+//	  .hotline               string    number dialled on off-hook; "" = none
+//	  .warmline_delay        duration  hotline after this long without a digit, 0-1m
+//	  .dnd                   bool      start in do-not-disturb
+//	  .reverse_on_answer     bool      polarity reversal when the far end answers
+//	  .reverse_on_far_hangup bool      polarity reversal when the far end clears
+//	  .rx_gain_db            number    gain from the phone, -24..12 dB
+//	  .tx_gain_db            number    gain to the phone, -24..12 dB
+//	  .forward_always        string    call forward unconditional number
+//	  .forward_busy          string    call forward on busy number
+//	  .forward_no_answer     string    call forward on no answer number
+//	  .forward_no_answer_delay duration ringing before forward on no answer, 0-5m (0 = 20s)
+//	lines[]                  list      FXO ports (PSTN lines)                  span 1 chan 5-6 = pstn1, pstn2
+//	  .span, .chan           int       >= 1; not an FXS port's; each pair once
+//	  .name                  string    name routes use; "" = channel name
+//	  .group                 string    hunt group name; "" = none
+//	  .order                 int       linear hunt rank, lowest first          0
+//	  .account               string    SIP account for sip: destinations; incoming SIP
+//	                                   calls for it are dialled out on its lines
+//	  .inbound               string    fixed, twostage or none                 fixed
+//	  .destination           string    fixed: extension, number or sip: URI
+//	  .digit_map             string    two-stage digit map; "" = dialplan's
+//	  .rings_before_answer   int       1-20                                    2
+//	  .dial_mode             string    dtmf or pulse                           dtmf
+//	  .caller_id             [string]  bellcore etsi bt ntt dtmf off; left out = zone's
+//	  .answer_polarity       bool      answered when the line reverses         false
+//	  .answer_delay          duration  assumed answer after dialling           0s
+//	  .require_dial_tone     bool      fail without dial tone                  false
+//	  .dial_tone_wait        duration  wait for dial tone; 0 = 3s              0s
+//	  .disconnect_cpc        bool      loop-current drop clears the call       true
+//	  .disconnect_polarity   bool      polarity reversal clears the call       true
+//	  .disconnect_tone       bool      busy/reorder tone clears the call       true
+//	  .cpc_qualify           duration  100ms-800ms; 0 = 250ms                  0s
+//	  .silence_timeout       duration  clear a silent call; 0 = never          0s
+//	routes[]                 list      outgoing routes, first match wins       9x.T to group pstn
 //	  .pattern               string    digit map pattern
 //	  .account               string    account the call goes through
 //	  .target                string    sip:/sips: URI template, {n} = number
 //	  .strip                 int       leading digits removed, 0-32
 //	  .prefix                string    digits added after stripping
+//	  .lines                 [string]  instead of account/target: these lines
+//	  .group                 string    ... or the lines of this group
+//	  .hunt                  string    linear, roundrobin or lru               linear
 //
 // Durations are Go durations with a unit ("4s", "1500ms", "1m"). Numbers
 // are accepted unquoted where a string is expected (user: 2001).
@@ -62,8 +107,9 @@
 // recording the line and column of every value. Unknown keys, keys written
 // twice and values of the wrong type are reported there; semantic checks
 // (known backend and zone, listen addresses, port range, codec names,
-// account references, unique extensions and channels, digit map syntax,
-// SIP URIs, positive durations) run afterwards and use the recorded
+// account, line and group references, unique extensions, line names and
+// channels, digit map syntax, SIP URIs, caller-ID scheme names, duration
+// and gain ranges) run afterwards and use the recorded
 // positions. All problems are returned together as an *ErrorList whose
 // lines read "tipring.yaml:12: sip.rtp_ports: "10000-9" is not a range
 // LOW-HIGH". Aliases are followed with a bound on the number of values so a

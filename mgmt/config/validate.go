@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tipring/gateway"
+	"tipring/telephony/fxs"
 )
 
 // Backends lists the board backends the daemon knows.
@@ -16,6 +19,18 @@ var Zones = []string{"us", "uk", "de", "fr", "cn", "jp", "au", "it", "nl", "br",
 
 // Codecs lists the audio codecs the media engine offers.
 var Codecs = []string{"PCMU", "PCMA"}
+
+// PulseDialings lists the rotary dial numberings of fxs.pulse_dialing.
+var PulseDialings = []string{"normal", "sweden", "newzealand"}
+
+// InboundModes lists the lines[].inbound modes.
+var InboundModes = []string{gateway.InboundFixed, gateway.InboundTwoStage, gateway.InboundNone}
+
+// DialModes lists the lines[].dial_mode values.
+var DialModes = []string{"dtmf", "pulse"}
+
+// Hunts lists the routes[].hunt strategies.
+var Hunts = []string{gateway.HuntLinear, gateway.HuntRoundRobin, gateway.HuntLRU}
 
 // Listen is one parsed sip.listen entry.
 type Listen struct {
@@ -356,7 +371,11 @@ func (f *File) validate(errs *ErrorList) {
 			}
 		}
 		refAccount(p+".account", pt.Account)
+		f.validatePort(p, pt, bad)
 	}
+
+	f.validateFXS(bad)
+	lines, groups := f.validateLines(chans, refAccount, bad)
 
 	for i, r := range f.Routes {
 		p := fmt.Sprintf("routes[%d]", i)
@@ -367,8 +386,23 @@ func (f *File) validate(errs *ErrorList) {
 		if r.Target != "" && !isSIPURI(r.Target) {
 			bad(p+".target", "%q is not a sip: or sips: URI template", r.Target)
 		}
-		if r.Account == "" && r.Target == "" {
-			bad(p+".account", "missing: a route needs an account or a target")
+		toLines := len(r.Lines) > 0 || r.Group != ""
+		switch {
+		case toLines && (r.Account != "" || r.Target != ""):
+			bad(p+".account", "a route goes to SIP (account, target) or to lines (lines, group), not both")
+		case !toLines && r.Account == "" && r.Target == "":
+			bad(p+".account", "missing: a route needs an account, a target, lines or a group")
+		}
+		for j, n := range r.Lines {
+			if !lines[n] {
+				bad(fmt.Sprintf("%s.lines[%d]", p, j), "line %q is not defined under lines (by name)", n)
+			}
+		}
+		if r.Group != "" && !groups[r.Group] {
+			bad(p+".group", "no line is in group %q", r.Group)
+		}
+		if r.Hunt != "" && !contains(Hunts, r.Hunt) {
+			bad(p+".hunt", "%q is not a hunt strategy (%s)", r.Hunt, strings.Join(Hunts, ", "))
 		}
 		if r.Strip < 0 || r.Strip > 32 {
 			bad(p+".strip", "%d is not in 0-32", r.Strip)
@@ -442,4 +476,147 @@ func (f *File) posOf(field string) position {
 		field = field[:i]
 	}
 	return position{}
+}
+
+// validateFXS checks the settings shared by the FXS ports and the echo
+// canceller.
+func (f *File) validateFXS(bad func(field, format string, args ...any)) {
+	x := f.FXS
+	if x.CallerID != "" && !contains(fxs.CallerIDNames(), x.CallerID) {
+		bad("fxs.caller_id", "%q is not a caller-ID scheme (%s)", x.CallerID, strings.Join(fxs.CallerIDNames(), ", "))
+	}
+	if x.FlashMin < 20*time.Millisecond || x.FlashMin > 2*time.Second {
+		bad("fxs.flash_min", "%v is not in 20ms-2s", x.FlashMin)
+	}
+	if x.FlashMax < 20*time.Millisecond || x.FlashMax > 2*time.Second {
+		bad("fxs.flash_max", "%v is not in 20ms-2s", x.FlashMax)
+	} else if x.FlashMax <= x.FlashMin {
+		bad("fxs.flash_max", "%v is not longer than flash_min %v", x.FlashMax, x.FlashMin)
+	}
+	if x.PulseDialing != "" && !contains(PulseDialings, x.PulseDialing) {
+		bad("fxs.pulse_dialing", "%q is not a pulse dialling (%s)", x.PulseDialing, strings.Join(PulseDialings, ", "))
+	}
+	if t := f.Echo.Tail; t != 0 && (t < 16*time.Millisecond || t > 128*time.Millisecond) {
+		bad("echo.tail", "%v is not in 16ms-128ms", t)
+	}
+}
+
+// validatePort checks the telephony settings of one FXS port.
+func (f *File) validatePort(p string, pt Port, bad func(field, format string, args ...any)) {
+	if pt.CallerID != "" && !contains(fxs.CallerIDNames(), pt.CallerID) {
+		bad(p+".caller_id", "%q is not a caller-ID scheme (%s)", pt.CallerID, strings.Join(fxs.CallerIDNames(), ", "))
+	}
+	for _, n := range []struct{ field, v string }{
+		{".hotline", pt.Hotline}, {".forward_always", pt.ForwardAlways},
+		{".forward_busy", pt.ForwardBusy}, {".forward_no_answer", pt.ForwardNoAnswer},
+	} {
+		if !isDialString(n.v, "") {
+			bad(p+n.field, "%q is not a number (digits, * and #)", n.v)
+		}
+	}
+	if pt.WarmlineDelay < 0 || pt.WarmlineDelay > time.Minute {
+		bad(p+".warmline_delay", "%v is not in 0-1m", pt.WarmlineDelay)
+	}
+	if pt.WarmlineDelay > 0 && pt.Hotline == "" {
+		bad(p+".warmline_delay", "set without a hotline number")
+	}
+	if pt.ForwardNoAnswerDelay < 0 || pt.ForwardNoAnswerDelay > 5*time.Minute {
+		bad(p+".forward_no_answer_delay", "%v is not in 0-5m", pt.ForwardNoAnswerDelay)
+	}
+	for _, g := range []struct {
+		field string
+		v     float64
+	}{{".rx_gain_db", pt.RxGainDB}, {".tx_gain_db", pt.TxGainDB}} {
+		if g.v < -24 || g.v > 12 {
+			bad(p+g.field, "%g is not in -24..12 dB", g.v)
+		}
+	}
+}
+
+// validateLines checks the FXO lines; chans holds the FXS ports' channels.
+// It returns the line names and groups defined, for the routes.
+func (f *File) validateLines(chans map[[2]int]int, refAccount func(field, name string), bad func(field, format string, args ...any)) (names, groups map[string]bool) {
+	names, groups = map[string]bool{}, map[string]bool{}
+	lineChans := map[[2]int]int{}
+	for i, l := range f.Lines {
+		p := fmt.Sprintf("lines[%d]", i)
+		if l.Span < 1 {
+			bad(p+".span", "%d is less than 1", l.Span)
+		}
+		if l.Chan < 1 {
+			bad(p+".chan", "%d is less than 1", l.Chan)
+		}
+		if l.Span >= 1 && l.Chan >= 1 {
+			k := [2]int{l.Span, l.Chan}
+			if j, dup := chans[k]; dup {
+				bad(p+".chan", "span %d channel %d is already ports[%d]", l.Span, l.Chan, j)
+			} else if j, dup := lineChans[k]; dup {
+				bad(p+".chan", "span %d channel %d is already lines[%d]", l.Span, l.Chan, j)
+			} else {
+				lineChans[k] = i
+			}
+		}
+		if l.Name != "" {
+			switch {
+			case !validName(l.Name):
+				bad(p+".name", "%q is not a name (letters, digits, _ - . up to 64)", l.Name)
+			case names[l.Name]:
+				bad(p+".name", "%q names another line too", l.Name)
+			default:
+				names[l.Name] = true
+			}
+		}
+		if l.Group != "" {
+			if validName(l.Group) {
+				groups[l.Group] = true
+			} else {
+				bad(p+".group", "%q is not a name (letters, digits, _ - . up to 64)", l.Group)
+			}
+		}
+		refAccount(p+".account", l.Account)
+		if !contains(InboundModes, l.Inbound) {
+			bad(p+".inbound", "%q is not an inbound mode (%s)", l.Inbound, strings.Join(InboundModes, ", "))
+		}
+		switch {
+		case l.Destination == "" && l.Inbound == gateway.InboundFixed:
+			bad(p+".destination", "missing: a fixed inbound line needs a destination (extension, number or sip: URI)")
+		case l.Destination == "":
+		case strings.HasPrefix(l.Destination, "sip:") || strings.HasPrefix(l.Destination, "sips:"):
+			if !isSIPURI(l.Destination) {
+				bad(p+".destination", "%q is not a sip: or sips: URI", l.Destination)
+			} else if l.Account == "" {
+				bad(p+".account", "missing: a SIP destination is called through the line's account")
+			}
+		case !isDialString(l.Destination, "+"):
+			bad(p+".destination", "%q is not an extension, a number or a sip: URI", l.Destination)
+		}
+		if l.DigitMap != "" {
+			if err := CheckDigitMap(l.DigitMap); err != nil {
+				bad(p+".digit_map", "%v", err)
+			}
+		}
+		if l.RingsBeforeAnswer < 1 || l.RingsBeforeAnswer > 20 {
+			bad(p+".rings_before_answer", "%d is not in 1-20", l.RingsBeforeAnswer)
+		}
+		if !contains(DialModes, l.DialMode) {
+			bad(p+".dial_mode", "%q is not a dial mode (%s)", l.DialMode, strings.Join(DialModes, ", "))
+		}
+		for j, c := range l.CallerID {
+			if !contains(gateway.LineCallerIDNames(), c) {
+				bad(fmt.Sprintf("%s.caller_id[%d]", p, j), "%q is not a caller-ID scheme (%s)", c, strings.Join(gateway.LineCallerIDNames(), ", "))
+			}
+		}
+		for _, t := range []struct {
+			field string
+			v     time.Duration
+		}{{".answer_delay", l.AnswerDelay}, {".dial_tone_wait", l.DialToneWait}, {".silence_timeout", l.SilenceTimeout}} {
+			if t.v < 0 || t.v > time.Hour {
+				bad(p+t.field, "%v is not in 0-1h", t.v)
+			}
+		}
+		if q := l.CPCQualify; q != 0 && (q < 100*time.Millisecond || q > 800*time.Millisecond) {
+			bad(p+".cpc_qualify", "%v is not in 100ms-800ms", q)
+		}
+	}
+	return names, groups
 }
