@@ -370,5 +370,8 @@ func TestConformance(t *testing.T) {
 		FarEnd: func(t *testing.T, ci hal.ChannelInfo) haltest.FarEnd {
 			return newFarEnd(t, b, ci)
 		},
+		// Under TCG the driver's ring cadence timer slips against the
+		// dynamic span's frame clock when the host is busy.
+		CadenceSlack: 0.5,
 	})
 }

@@ -27,6 +27,11 @@ type Harness struct {
 	// MaxBuffered is the most frames a backend may hold between the line and
 	// ReadFrame (its receive buffering). Default 8.
 	MaxBuffered int
+	// CadenceSlack widens the ring cadence check to this fraction of each
+	// interval (beyond the two frames always allowed). Real drivers under
+	// CPU emulation time cadences on a kernel timer that slips against the
+	// frame clock; hardware and the simulated board leave it 0.
+	CadenceSlack float64
 }
 
 // FarEnd drives the far side of one channel. Every method may return an
@@ -749,15 +754,23 @@ func (s *suite) testFXSRingTrip(t *testing.T) {
 	}
 	if cadenced {
 		// One frame of quantisation at each edge, one for buffering.
-		tol := 2
-		if got, w := at[1]-at[0], frames(ch, on); abs(got-w) > tol {
+		tol := func(w int) int { return 2 + int(s.h.CadenceSlack*float64(w)) }
+		if got, w := at[1]-at[0], frames(ch, on); abs(got-w) > tol(w) {
 			t.Errorf("ring burst lasted %d frames, cadence says %d", got, w)
 		}
-		if got, w := at[2]-at[1], frames(ch, off); abs(got-w) > tol {
+		if got, w := at[2]-at[1], frames(ch, off); abs(got-w) > tol(w) {
 			t.Errorf("ring pause lasted %d frames, cadence says %d", got, w)
 		}
 	}
-	if n, err := fe.Rings(); err == nil && n < 2 {
+	// The phone may hear the second burst a little after the channel
+	// reports it (real line cards ramp the ringing voltage up); give it
+	// the burst's length.
+	n, err := fe.Rings()
+	for i := 0; err == nil && n < 2 && i < frames(ch, on); i++ {
+		pump(t, ch, 1, nil, nil)
+		n, err = fe.Rings()
+	}
+	if err == nil && n < 2 {
 		t.Errorf("far end counted %d ring bursts, want at least 2", n)
 	}
 	// Ring trip: the phone answers during a burst.
