@@ -62,6 +62,11 @@ type Event struct {
 	Kind   EventKind
 	Code   int
 	Reason string
+	// Cause is the Q.850 cause of a terminal event: from the Reason header
+	// of the final response or BYE when the peer sent one (RFC 3326,
+	// RFC 6432), else mapped from Code (RFC 3398 8.2.6.1), normal clearing
+	// (16) for an ordinary hang-up. 0 on progress events.
+	Cause int
 }
 
 // Reasons carried by EventEnded.
@@ -92,6 +97,7 @@ var (
 type finalResponse struct {
 	code   int // 200 = answer
 	reason string
+	cause  int // Q.850 cause for a Reason header, 0 = none
 }
 
 // Call is one SIP call (an INVITE dialog) with its media session.
@@ -116,18 +122,42 @@ type Call struct {
 	localTag  string
 	sdpVer    uint64
 	sdpID     uint64
+	lastSDP   []byte // the last description we sent
 
 	// Outgoing.
+	dua          *sipgo.DialogUA
 	dcs          *sipgo.DialogClientSession
 	offer        sdp.Audio
 	cancelInvite context.CancelFunc
 
 	// Incoming.
-	dss    *sipgo.DialogServerSession
-	sel    sdp.Selection
-	final  chan finalResponse
-	rung   bool
-	reAcks chan uint32 // CSeq of ACKs for re-INVITEs
+	dss       *sipgo.DialogServerSession
+	sel       sdp.Selection
+	final     chan finalResponse
+	rung      bool
+	reAcks    chan uint32 // CSeq of ACKs for re-INVITEs
+	answerSDP []byte      // our SDP answer to the INVITE
+	rel       relState    // reliable provisional responses we send
+
+	// Outgoing: reliable provisional responses we receive (RFC 3262 4).
+	haveRSeq bool
+	lastRSeq uint32
+
+	// Both directions.
+	reqMu      sync.Mutex     // serialises our in-dialog requests (CSeq order)
+	cseq       uint32         // outgoing: CSeq of our latest in-dialog request; guarded by reqMu
+	target     *sipgo_sip.Uri // remote target after a target refresh
+	localHold  bool           // we put the peer on hold
+	remoteHold bool           // the peer's latest offer was sendonly or inactive
+	mute       bool           // our media direction excludes sending
+	st         sessionTimer
+	xfer       transferState
+	dtmfInfo   infoQueue
+	identity   Identity
+	alertInfo  string
+	replaces   *Call // incoming: the call this one replaces (RFC 3891)
+	cause      int   // Q.850 cause for the terminal event, when known
+	byeCause   int   // Q.850 cause to send in our BYE's Reason header
 }
 
 // ID returns the Call-ID.
@@ -172,6 +202,7 @@ func newCall(u *UA, a *account, id string, incoming bool, ms *media.Session) *Ca
 		sent:   map[EventKind]bool{},
 		sdpID:  sessionID(),
 		reAcks: make(chan uint32, 1),
+		xfer:   transferState{ended: make(chan struct{})},
 	}
 }
 
@@ -185,6 +216,12 @@ func (c *Call) emitLocked(e Event) {
 	case c.events <- e:
 	default:
 		c.log.Warn("sip: event dropped, reader too slow", "event", e.Kind.String())
+	}
+	if c.xfer.progress != nil {
+		select {
+		case c.xfer.progress <- e:
+		default:
+		}
 	}
 }
 
@@ -204,9 +241,24 @@ func (c *Call) end(kind EventKind, code int, reason string) {
 	// At most four progress events precede this one and the buffer holds
 	// eight, so the terminal event always fits.
 	c.sent[kind] = false
-	c.emitLocked(Event{Kind: kind, Code: code, Reason: reason})
+	cause := c.cause
+	if cause == 0 {
+		cause = CauseForStatus(code)
+		if code == 0 {
+			cause = CauseNormalClearing
+			if kind == EventFailed {
+				cause = CauseRecoveryOnTimer // no response at all
+			}
+		}
+	}
+	c.emitLocked(Event{Kind: kind, Code: code, Reason: reason, Cause: cause})
 	c.state = stateEnded
+	c.st.stopLocked()
 	close(c.events)
+	close(c.xfer.ended)
+	if c.xfer.progress != nil {
+		close(c.xfer.progress)
+	}
 	c.mu.Unlock()
 	_ = c.ms.Close()
 	c.ua.removeCall(c)
@@ -219,8 +271,9 @@ func (c *Call) ended() bool {
 	return c.state == stateEnded
 }
 
-// startMedia starts RTP towards the negotiated peer.
-func (c *Call) startMedia(sel sdp.Selection) error {
+// startMedia starts RTP towards the negotiated peer; mute keeps our
+// sending side silent (the negotiated direction excludes sending).
+func (c *Call) startMedia(sel sdp.Selection, mute bool) error {
 	cd, ok := media.CodecByName(strings.ToUpper(sel.Codec.Name))
 	if !ok {
 		return fmt.Errorf("sip: codec %s not supported", sel.Codec.Name)
@@ -231,6 +284,7 @@ func (c *Call) startMedia(sel sdp.Selection) error {
 		Ptime:      defaultPtime,
 		RemoteRTP:  &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.Port},
 		RemoteRTCP: &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.RTCPPort},
+		Mute:       mute,
 	}
 	if pt := sel.Remote.Ptime; pt >= 10*time.Millisecond && pt <= 60*time.Millisecond && pt%(10*time.Millisecond) == 0 {
 		p.Ptime = pt
@@ -244,6 +298,7 @@ func (c *Call) startMedia(sel sdp.Selection) error {
 	c.mu.Lock()
 	c.media = c.ms
 	c.codec = cd.Name
+	c.mute = mute
 	c.mu.Unlock()
 	return nil
 }
@@ -264,25 +319,18 @@ func (c *Call) localAudio() sdp.Audio {
 	}
 }
 
-// Ringing sends 180 Ringing on an incoming call.
+// Ringing sends 180 Ringing on an incoming call (reliably when the caller
+// requires 100rel, RFC 3262).
 func (c *Call) Ringing() error {
 	if !c.incoming {
 		return errNotIncoming
 	}
+	if err := c.sendProvisional(180, "Ringing", nil); err != nil {
+		return err
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	switch c.state {
-	case stateEnded:
-		return errCallEnded
-	case stateFinal, stateAnswered:
-		return errAlreadyFinal
-	}
-	c.state = stateEarly
 	c.rung = true
-	// Sent under the lock so a 180 can never overtake our final response.
-	if err := c.dss.Respond(180, "Ringing", nil, c.ua.serverHeader()); err != nil {
-		return fmt.Errorf("sip: ringing %s: %w", c.id, err)
-	}
+	c.mu.Unlock()
 	return nil
 }
 
@@ -296,7 +344,7 @@ func (c *Call) Answer() error {
 	if err := c.decide(); err != nil {
 		return err
 	}
-	if err := c.startMedia(c.sel); err != nil {
+	if err := c.startMedia(c.sel, c.answerMute()); err != nil {
 		c.final <- finalResponse{code: 500, reason: "Server Internal Error"}
 		return fmt.Errorf("sip: answer %s: %w", c.id, err)
 	}
@@ -374,19 +422,131 @@ func (c *Call) hangup(code int, reason string) error {
 	return nil
 }
 
-func (c *Call) bye() {
+// hangupReason ends an answered call with BYE, reporting reason in
+// EventEnded; other calls are hung up as by Hangup.
+func (c *Call) hangupReason(reason string) error {
+	c.mu.Lock()
+	if c.state == stateEnded {
+		c.mu.Unlock()
+		return errCallEnded
+	}
+	if c.state != stateAnswered {
+		c.mu.Unlock()
+		return c.Hangup()
+	}
+	if c.hangingUp {
+		c.mu.Unlock()
+		return nil
+	}
+	c.hangingUp = true
+	c.mu.Unlock()
+	go c.byeReason(reason)
+	return nil
+}
+
+func (c *Call) bye() { c.byeReason(ReasonLocalBye) }
+
+func (c *Call) byeReason(reason string) {
 	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
 	defer cancel()
 	var err error
 	if c.incoming {
-		err = c.dss.Bye(ctx)
+		bye := sipgo_sip.NewRequest(sipgo_sip.BYE, c.remoteTarget())
+		for _, h := range c.reasonHeaders() {
+			bye.AppendHeader(h)
+		}
+		c.ua.prepare(bye, c.transport())
+		err = c.dss.WriteBye(ctx, bye)
 	} else {
-		err = c.dcs.Bye(ctx)
+		err = c.byeUAC(ctx)
 	}
 	if err != nil {
 		c.log.Warn("sip: BYE", "err", err)
 	}
-	c.end(EventEnded, 0, ReasonLocalBye)
+	c.end(EventEnded, 0, reason)
+}
+
+// HangupCause ends the call like Hangup, telling the peer why with a
+// Q.850 cause: in the Reason header of the BYE (RFC 3326), or as the status
+// RFC 3398 7.2.4.1 maps it to, with the Reason header (RFC 6432), for an
+// unanswered incoming call. An unanswered outgoing call is cancelled.
+func (c *Call) HangupCause(cause int) error {
+	c.mu.Lock()
+	c.byeCause = cause
+	c.cause = cause
+	st := c.state
+	c.mu.Unlock()
+	if c.incoming && st < stateFinal {
+		code := StatusForCause(cause)
+		if code == 0 {
+			code = 480
+		}
+		c.mu.Lock()
+		if c.hangingUp || c.state >= stateFinal {
+			c.mu.Unlock()
+			return c.hangup(code, defaultReason(code))
+		}
+		c.hangingUp = true
+		c.state = stateFinal
+		c.mu.Unlock()
+		c.final <- finalResponse{code: code, reason: defaultReason(code), cause: cause}
+		return nil
+	}
+	return c.hangup(480, "Temporarily Unavailable")
+}
+
+// RejectCause refuses an incoming call with the status RFC 3398 7.2.4.1
+// maps cause to and a Reason header carrying the cause (RFC 6432), e.g.
+// CauseUserBusy gives 486 Busy Here.
+func (c *Call) RejectCause(cause int) error {
+	code := StatusForCause(cause)
+	if code == 0 {
+		code = 480
+	}
+	if !c.incoming {
+		return errNotIncoming
+	}
+	if err := c.decide(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.cause = cause
+	c.mu.Unlock()
+	c.final <- finalResponse{code: code, reason: defaultReason(code), cause: cause}
+	return nil
+}
+
+func (c *Call) reasonHeaders() []sipgo_sip.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byeCause == 0 {
+		return nil
+	}
+	return []sipgo_sip.Header{sipgo_sip.NewHeader("Reason", ReasonQ850(c.byeCause))}
+}
+
+// setCauseFrom records the Q.850 cause of a Reason header in m.
+func (c *Call) setCauseFrom(m headers) {
+	for _, h := range m.GetHeaders("Reason") {
+		if cause, ok := ParseReasonQ850(h.Value()); ok {
+			c.mu.Lock()
+			c.cause = cause
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// byeUAC ends an outgoing call's dialog (RFC 3261 15.1.1).
+func (c *Call) byeUAC(ctx context.Context) error {
+	res, err := c.doInDialog(ctx, c.newInDialog(sipgo_sip.BYE, nil, "", c.reasonHeaders()...))
+	if err != nil {
+		return err
+	}
+	if !res.IsSuccess() && res.StatusCode != 481 {
+		return fmt.Errorf("sip: BYE %s: %d %s", c.id, res.StatusCode, res.Reason)
+	}
+	return nil
 }
 
 // matchesDialog checks the tags of an in-dialog request against ours.
@@ -402,6 +562,7 @@ func (c *Call) matchesDialog(req *sipgo_sip.Request) bool {
 }
 
 func (c *Call) onBye(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	c.setCauseFrom(req)
 	var err error
 	if c.incoming {
 		err = c.dss.ReadBye(req, tx)

@@ -27,7 +27,9 @@ type uas struct {
 	onInvite func(u *uas, req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction)
 }
 
-func newUAS(t *testing.T, network string, on func(u *uas, req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction)) *uas {
+// newUAS starts the peer; setup registers further request handlers before
+// it serves.
+func newUAS(t *testing.T, network string, on func(u *uas, req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction), setup ...func(*uas)) *uas {
 	u := &uas{
 		peer:     newPeer(t, network),
 		invites:  make(chan *sipgo_sip.Request, 8),
@@ -51,6 +53,9 @@ func newUAS(t *testing.T, network string, on func(u *uas, req *sipgo_sip.Request
 			_ = tx.Respond(sipgo_sip.NewResponseFromRequest(req, 481, "No Dialog", nil))
 		}
 	})
+	for _, f := range setup {
+		f(u)
+	}
 	u.serve(func() { u.dsc = sipgo.NewDialogServerCache(u.cli, u.contact()) })
 	return u
 }
@@ -251,14 +256,23 @@ type uac struct {
 	responses chan int
 	byes      chan *sipgo_sip.Request
 	ms        *media.Session
+	// extra headers for the INVITE, and a hook run on every response to it
+	// in WaitAnswer's goroutine.
+	extra      []sipgo_sip.Header
+	onResponse func(*sipgo_sip.Response)
 }
 
-func newUAC(t *testing.T, network string) *uac {
+// newUAC starts the peer; setup registers further request handlers before
+// it serves.
+func newUAC(t *testing.T, network string, setup ...func(*uac)) *uac {
 	p := &uac{peer: newPeer(t, network), responses: make(chan int, 16), byes: make(chan *sipgo_sip.Request, 4), ms: peerMedia(t)}
 	p.srv.OnBye(func(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		p.byes <- req
 		_ = tx.Respond(sipgo_sip.NewResponseFromRequest(req, 200, "OK", nil))
 	})
+	for _, f := range setup {
+		f(p)
+	}
 	p.serve()
 	return p
 }
@@ -275,6 +289,7 @@ func (p *uac) call(ctx context.Context, to sipgo_sip.Uri, body []byte) <-chan er
 	from := &sipgo_sip.FromHeader{DisplayName: "Alice", Address: sipgo_sip.Uri{Scheme: "sip", User: "5550100", Host: "127.0.0.1"}, Params: sipgo_sip.NewParams()}
 	from.Params.Add("tag", "alice1")
 	hdrs = append(hdrs, from)
+	hdrs = append(hdrs, p.extra...)
 	done := make(chan error, 1)
 	dcs, err := dua.Invite(context.Background(), to, body, hdrs...)
 	if err != nil {
@@ -284,6 +299,9 @@ func (p *uac) call(ctx context.Context, to sipgo_sip.Uri, body []byte) <-chan er
 	p.dcs = dcs
 	go func() {
 		done <- dcs.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(r *sipgo_sip.Response) error {
+			if p.onResponse != nil {
+				p.onResponse(r)
+			}
 			p.responses <- r.StatusCode
 			return nil
 		}})
@@ -495,7 +513,8 @@ func TestRFC3261Options(t *testing.T) {
 
 // TestRFC3264IncomingReInviteHold: the caller puts us on hold with a
 // re-INVITE offering sendonly from a new RTP port (RFC 3264 8.4); we answer
-// recvonly with the same codec and send our audio to the new port.
+// recvonly with the same codec and send nothing (RFC 3264 6.1). The caller
+// resumes with sendrecv and our audio reaches the new port.
 func TestRFC3264IncomingReInviteHold(t *testing.T) {
 	rec := newRecorder(func(c *Call) { _ = c.Answer() })
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), rec)
@@ -511,10 +530,40 @@ func TestRFC3264IncomingReInviteHold(t *testing.T) {
 	waitEvent(t, c, EventAnswered)
 
 	moved := peerMedia(t)
+	res := p.reInvite(t, peerSDP(moved.LocalAddr().Port, "0", "a=sendonly"))
+	ans := string(res.Body())
+	if _, formats := remoteMedia(t, res.Body()); strings.Join(formats, " ") != "0" || !strings.Contains(ans, "a=recvonly") {
+		t.Errorf("hold answer:\n%s", ans)
+	}
+	if _, remote := c.HoldState(); !remote {
+		t.Error("HoldState does not report the remote hold")
+	}
+	startPeerMedia(t, moved, "PCMU", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: c.Media().LocalAddr().Port})
+	checkSilent(t, c.Media(), moved)
+
+	res = p.reInvite(t, peerSDP(moved.LocalAddr().Port, "0"))
+	if !strings.Contains(string(res.Body()), "a=sendrecv") {
+		t.Errorf("resume answer:\n%s", res.Body())
+	}
+	checkAudioFlows(t, c.Media(), moved, 1000)
+	if err := c.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, p.byes, "BYE")
+	waitEvent(t, c, EventEnded)
+}
+
+// reInvite sends a re-INVITE with body in the peer's dialog, ACKs a 2xx
+// and returns the final response.
+func (p *uac) reInvite(t *testing.T, body []byte, hdrs ...sipgo_sip.Header) *sipgo_sip.Response {
+	t.Helper()
 	req := sipgo_sip.NewRequest(sipgo_sip.INVITE, p.dcs.InviteResponse.Contact().Address)
 	ct := sipgo_sip.ContentTypeHeader("application/sdp")
 	req.AppendHeader(&ct)
-	req.SetBody(peerSDP(moved.LocalAddr().Port, "0", "a=sendonly"))
+	for _, h := range hdrs {
+		req.AppendHeader(h)
+	}
+	req.SetBody(body)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()
 	tx, err := p.dcs.TransactionRequest(ctx, req)
@@ -526,22 +575,33 @@ func TestRFC3264IncomingReInviteHold(t *testing.T) {
 	for res == nil || res.IsProvisional() {
 		res = recv(t, tx.Responses(), "re-INVITE response")
 	}
-	if res.StatusCode != 200 {
-		t.Fatalf("re-INVITE answered %d", res.StatusCode)
+	if res.IsSuccess() {
+		ack := sipgo_sip.NewRequest(sipgo_sip.ACK, p.dcs.InviteResponse.Contact().Address)
+		ack.AppendHeader(&sipgo_sip.CSeqHeader{SeqNo: req.CSeq().SeqNo, MethodName: sipgo_sip.ACK})
+		if err := p.dcs.WriteRequest(ack); err != nil {
+			t.Fatal(err)
+		}
 	}
-	ans := string(res.Body())
-	if _, formats := remoteMedia(t, res.Body()); strings.Join(formats, " ") != "0" || !strings.Contains(ans, "a=recvonly") {
-		t.Errorf("hold answer:\n%s", ans)
+	return res
+}
+
+// checkSilent pushes audio into from for half a second and checks that
+// none of it reaches to.
+func checkSilent(t *testing.T, from, to *media.Session) {
+	t.Helper()
+	before := to.Stats().PacketsReceived
+	frame := make([]int16, 160)
+	for i := range frame {
+		frame[i] = 8000
 	}
-	ack := sipgo_sip.NewRequest(sipgo_sip.ACK, p.dcs.InviteResponse.Contact().Address)
-	if err := p.dcs.WriteRequest(ack); err != nil {
-		t.Fatal(err)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; i < 25; i++ {
+		<-tick.C
+		from.Push(frame)
 	}
-	startPeerMedia(t, moved, "PCMU", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: c.Media().LocalAddr().Port})
-	checkAudioFlows(t, c.Media(), moved, 1000)
-	if err := c.Hangup(); err != nil {
-		t.Fatal(err)
+	time.Sleep(100 * time.Millisecond)
+	if n := to.Stats().PacketsReceived - before; n != 0 {
+		t.Errorf("%d RTP packets sent while the stream is not ours to send (stats %+v)", n, from.Stats())
 	}
-	recv(t, p.byes, "BYE")
-	waitEvent(t, c, EventEnded)
 }

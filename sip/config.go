@@ -38,6 +38,33 @@ type Config struct {
 	Accounts []Account
 	// Logger receives the UA's logs. Default: discard.
 	Logger *slog.Logger
+
+	// SessionExpires is the session interval we ask for in INVITEs and
+	// grant to callers (RFC 4028); 0 means 1800 s, negative disables
+	// session timers.
+	SessionExpires time.Duration
+	// MinSE is the shortest session interval we accept (RFC 4028 4);
+	// default and minimum 90 s.
+	MinSE time.Duration
+	// Keepalive is the period of the OPTIONS requests sent to each
+	// account's registrar and proxy to track whether it is up
+	// (UA.Servers); 0 disables them.
+	Keepalive time.Duration
+
+	// DNSServer is the "ip:port" of the DNS server used to locate
+	// registrars and proxies given by name (NAPTR, SRV, A/AAAA, RFC 3263).
+	// Default: the first nameserver of /etc/resolv.conf.
+	DNSServer string
+	// Failback is how often a registration held by a backup server (or a
+	// lower-priority DNS record) tries the servers before it again; default
+	// 60 s.
+	Failback time.Duration
+
+	// minSEFloor lowers RFC 4028's 90 s floor of MinSE, for tests.
+	minSEFloor time.Duration
+	// hopTimeout bounds one REGISTER to one address (default Timer F,
+	// 64*T1); tests shorten it.
+	hopTimeout time.Duration
 }
 
 // Account is one SIP identity (address of record) with its credentials.
@@ -55,6 +82,15 @@ type Account struct {
 	Proxy string
 	// Expires is the registration lifetime requested; default 3600 s.
 	Expires time.Duration
+	// Backup lists further registrars, tried in order when the Registrar
+	// (and every address its DNS name resolves to) does not answer; the
+	// registration returns to the Registrar once it answers again (see
+	// Config.Failback). Calls through the registrar follow the binding.
+	Backup []string
+	// MWI subscribes to the account's message-summary events (RFC 3842)
+	// at the registrar (or proxy); the Handler receives them when it
+	// implements MWIHandler.
+	MWI bool
 }
 
 // Defaults.
@@ -65,7 +101,7 @@ const (
 	defaultDTMFPT     = 101
 	defaultExpires    = 3600 * time.Second
 	defaultPtime      = 20 * time.Millisecond
-	allowMethods      = "INVITE, ACK, CANCEL, BYE, OPTIONS"
+	allowMethods      = "INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, REFER, NOTIFY, INFO"
 	contentTypeSDP    = "application/sdp"
 	maxDisplayNameLen = 128
 )
@@ -80,6 +116,18 @@ type account struct {
 	Account
 	registrar *sipgo.Uri // nil = no registration
 	proxy     *sipgo.Uri // nil = send to the Request-URI
+	backups   []*sipgo.Uri
+	// proxyIsRegistrar: no Proxy was configured, INVITEs go where the
+	// registration currently is.
+	proxyIsRegistrar bool
+}
+
+// servers is the registrar followed by the backups.
+func (a *account) servers() []*sipgo.Uri {
+	if a.registrar == nil {
+		return nil
+	}
+	return append([]*sipgo.Uri{a.registrar}, a.backups...)
 }
 
 // transport returns the transport ("UDP"/"TCP") for requests sent to u.
@@ -172,6 +220,33 @@ func parseConfig(c Config) (*config, error) {
 	if cfg.DTMFPT < 96 || cfg.DTMFPT > 127 {
 		return nil, fmt.Errorf("sip: config: DTMF payload type %d outside 96-127", cfg.DTMFPT)
 	}
+	floor := minMinSE
+	if cfg.minSEFloor > 0 {
+		floor = cfg.minSEFloor
+	}
+	if cfg.MinSE < floor {
+		cfg.MinSE = floor
+	}
+	if cfg.SessionExpires == 0 {
+		cfg.SessionExpires = defaultSessionExpires
+	}
+	if cfg.SessionExpires > 0 && cfg.SessionExpires < cfg.MinSE {
+		return nil, fmt.Errorf("sip: config: session expires %v below Min-SE %v", cfg.SessionExpires, cfg.MinSE)
+	}
+	if cfg.Failback <= 0 {
+		cfg.Failback = 60 * time.Second
+	}
+	if cfg.hopTimeout <= 0 {
+		cfg.hopTimeout = regTimeout
+	}
+	if cfg.DNSServer == "" {
+		cfg.DNSServer = systemDNS()
+	} else if _, err := netip.ParseAddrPort(cfg.DNSServer); err != nil {
+		return nil, fmt.Errorf("sip: config: DNS server %q: want ip:port", cfg.DNSServer)
+	}
+	if cfg.Keepalive < 0 {
+		return nil, fmt.Errorf("sip: config: negative keepalive %v", cfg.Keepalive)
+	}
 	names := map[string]bool{}
 	for _, a := range cfg.Accounts {
 		acc, err := parseAccount(a)
@@ -182,7 +257,7 @@ func parseConfig(c Config) (*config, error) {
 			return nil, fmt.Errorf("sip: config: account %q defined twice", acc.Name)
 		}
 		names[acc.Name] = true
-		for _, u := range []*sipgo.Uri{acc.registrar, acc.proxy} {
+		for _, u := range append([]*sipgo.Uri{acc.registrar, acc.proxy}, acc.backups...) {
 			if u != nil && !cfg.hasListener(strings.ToLower(uriTransport(u))) {
 				return nil, fmt.Errorf("sip: config: account %s: %s needs a %s listener for its Contact", acc.Name, u.String(), uriTransport(u))
 			}
@@ -235,8 +310,21 @@ func parseAccount(a Account) (*account, error) {
 	if acc.proxy, err = parse("proxy", a.Proxy); err != nil {
 		return nil, err
 	}
+	for _, b := range a.Backup {
+		u, err := parse("backup registrar", b)
+		if err != nil {
+			return nil, err
+		}
+		if u != nil {
+			acc.backups = append(acc.backups, u)
+		}
+	}
+	if len(acc.backups) > 0 && acc.registrar == nil {
+		return nil, fmt.Errorf("sip: config: account %s: backup registrars without a registrar", a.Name)
+	}
 	if acc.proxy == nil && acc.registrar != nil {
 		acc.proxy = acc.registrar
+		acc.proxyIsRegistrar = true
 	}
 	if acc.Domain == "" {
 		switch {

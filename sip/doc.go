@@ -51,13 +51,98 @@
 // answered by the transaction layer (200, then 487) and ends the call with
 // EventEnded code 487. A handler that does nothing for 32 s, or lets a call
 // ring for 5 minutes, gets the call answered with 480 for it. BYE from either
-// side ends a call (EventEnded). Re-INVITEs with an offer are answered
-// keeping the negotiated codec (hold, address change; RFC 3264 8); OPTIONS
-// gets 200 with Allow and Accept; other methods get 405.
+// side ends a call (EventEnded). OPTIONS gets 200 with Allow, Accept and
+// Supported; unknown methods get 405. An INVITE requiring an extension we
+// lack gets 420 with Unsupported (RFC 3261 8.2.2.3).
+//
+// # Reliable provisional responses and early media (RFC 3262)
+//
+// We offer "Supported: 100rel, timer, replaces". Call.Progress sends 183 with
+// the SDP answer and starts media before the answer. To a caller that
+// supports 100rel it goes reliably (Require: 100rel, RSeq), retransmitted
+// at T1, 2T1, ... until the PRACK, which is answered 200; without a PRACK
+// within 64*T1 the INVITE is rejected with 504; a second reliable 1xx waits
+// for the first one's PRACK, and the 2xx waits for the PRACK of a 1xx that
+// carried the answer (3). A caller that requires 100rel gets every 1xx
+// reliably. On our calls a reliable 1xx is PRACKed once (retransmissions,
+// same RSeq, are dropped, 4); the PRACK and every later request of ours in
+// the dialog use our own CSeq sequence, so the ACK keeps the INVITE's CSeq.
+//
+// # Session timers (RFC 4028)
+//
+// Config.SessionExpires (default 1800 s) and MinSE (default 90 s): our
+// INVITEs carry Session-Expires and Min-SE; a 422 is retried once with the
+// Min-SE it names (7.4); the 2xx's refresher=uac makes us refresh. As
+// called party we refuse a Session-Expires below our Min-SE with 422, keep
+// the caller's refresher choice, else let a timer-capable caller refresh
+// and refresh ourselves for one that is not (9); the 2xx carries
+// Session-Expires and Require: timer. The refresher refreshes at half the
+// interval, with UPDATE when the peer allows it, else a re-INVITE with an
+// unchanged SDP (the o= version only moves when the description changes,
+// RFC 3264 8); a refresh failing with 408/481 or unanswered ends the call.
+// The other side sends BYE (EventEnded, ReasonSessionExpired) when the
+// interval less min(32 s, interval/3) passes without a refresh (10).
+//
+// # Hold, resume and codec change (RFC 3264 8, RFC 3311)
+//
+// Hold and Resume send re-INVITEs offering sendonly (inactive when the peer
+// holds us too) and sendrecv (8.4); ChangeCodec offers one codec (8.3.2).
+// Offers in re-INVITEs and UPDATEs are answered keeping the current codec
+// if offered, else another configured one; the answer's direction follows
+// the offer and our hold state (6.1). Whenever the negotiated direction
+// excludes our sending (recvonly, inactive) the media session is muted.
+// HoldState reports both sides' hold.
+//
+// # Transfer (RFC 3515, RFC 3891)
+//
+// Transfer sends REFER (Refer-To, Referred-By) and waits for the NOTIFY
+// whose message/sipfrag reports the final status; TransferReplacing embeds
+// a Replaces header naming the other call's dialog (attended transfer).
+// An incoming REFER is declined with 603 unless the Handler implements
+// TransferHandler: then 202, NOTIFY 100, the call to the target (with the
+// REFER's Replaces and Referred-By), NOTIFYs of its progress, and BYE on
+// the old call once the new one is answered. An INVITE with Replaces naming
+// one of our answered dialogs is offered to the Handler with Call.Replaces
+// set; the replaced call ends (ReasonReplaced) when the new one is
+// answered; one naming no dialog gets 481.
+//
+// # Other in-dialog requests, identity, MWI
+//
+// INFO with application/dtmf-relay (or application/dtmf) bodies is queued
+// for Call.PollInfoDTMF; SendInfoDTMF sends one. Incoming calls expose the
+// caller's identity (P-Asserted-Identity, RFC 3325; Remote-Party-ID; Privacy,
+// RFC 3323; anonymous From), Alert-Info and Diversion; Forwarded sends 181
+// with Diversion. Accounts with MWI subscribe to message-summary (RFC 3842,
+// SUBSCRIBE refreshed in its dialog, removed at shutdown) and NOTIFYs reach
+// an MWIHandler. Config.Keepalive sends OPTIONS to every registrar and
+// proxy; UA.Servers reports each one up (any response) or down (none).
+//
+// # Causes (RFC 3398, RFC 3326, RFC 6432)
+//
+// StatusForCause and CauseForStatus map Q.850 causes and SIP statuses.
+// Terminal events carry Event.Cause, from a Reason: Q.850 header when the
+// peer sent one; RejectCause and HangupCause send one.
+//
+// # Server location and failover (RFC 3263)
+//
+// A registrar given by name is located with NAPTR (SIP+D2U, SIP+D2T for the
+// transports we listen on), SRV (priority, then weighted random order,
+// RFC 2782) and A/AAAA records from Config.DNSServer. Every REGISTER walks
+// the registrar's hops, then Account.Backup's, to the first that answers:
+// no response, 408 or 5xx moves on, other failures do not. While a backup
+// holds the binding it is refreshed there first and the earlier servers
+// are tried again every Config.Failback; on success the old binding is
+// removed. INVITEs of an account without its own Proxy go to the hop that
+// holds the registration.
 //
 // # Concurrency
 //
-// UA and Call methods are safe for concurrent use. sipgo runs each
+// UA and Call methods are safe for concurrent use. Hold, Resume,
+// ChangeCodec, Transfer, TransferReplacing and SendInfoDTMF block until the
+// peer answers their request; our in-dialog requests are serialised per
+// call. Session timers run on time.AfterFunc goroutines that end with the
+// call; MWI subscriptions and keepalive probes have one goroutine each
+// until Run returns. sipgo runs each
 // incoming request in its own goroutine; the goroutine of a new INVITE owns
 // that server transaction until the final response is done. Call events are
 // delivered on a buffered channel that is never blocked on: each progress

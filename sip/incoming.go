@@ -28,10 +28,27 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		u.respond(req, tx, 503, "Service Unavailable")
 		return
 	}
+	if tags := unsupportedRequired(req); len(tags) > 0 {
+		u.respond(req, tx, 420, "Bad Extension", sipgo_sip.NewHeader("Unsupported", strings.Join(tags, ", ")))
+		return
+	}
 	a := u.matchAccount(req)
 	if a == nil {
 		u.respond(req, tx, 404, "Not Found")
 		return
+	}
+	if se, _, ok := parseSessionExpires(req); ok && u.sessionTimersOn() && se < u.cfg.MinSE {
+		// RFC 4028 8.1: Session Interval Too Small.
+		u.respond(req, tx, 422, "Session Interval Too Small", sipgo_sip.NewHeader("Min-SE", secs(u.cfg.MinSE)))
+		return
+	}
+	var replaced *Call
+	if h := req.GetHeader("Replaces"); h != nil {
+		var code int
+		if replaced, code = u.matchReplaces(h.Value()); replaced == nil {
+			u.respond(req, tx, code, defaultReason(code))
+			return
+		}
 	}
 	body := req.Body()
 	if len(body) == 0 {
@@ -81,6 +98,15 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	c.dss = dss
 	c.sel = sel
 	c.final = make(chan finalResponse, 1)
+	c.answerSDP = ans.Marshal()
+	c.lastSDP = c.answerSDP
+	c.replaces = replaced
+	c.rel.peerRequires = hasOptionTag(req, "Require", tag100rel)
+	c.rel.peerSupports = c.rel.peerRequires || hasOptionTag(req, "Supported", tag100rel)
+	c.identity = identityOf(req)
+	if h := req.GetHeader("Alert-Info"); h != nil {
+		c.alertInfo = h.Value()
+	}
 	c.localTag, _ = dss.InviteRequest.To().Params.Get("tag")
 	if f := req.From(); f != nil {
 		c.remote = partyFrom(f.DisplayName, f.Address)
@@ -103,7 +129,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	}
 	c.log.Info("sip: incoming call", "from", c.remote.URI, "codec", sel.Codec.Name)
 	u.h.OnIncoming(a.Name, c)
-	c.serveInvite(ans.Marshal())
+	c.serveInvite(c.answerSDP)
 }
 
 func isSDP(ct string) bool {
@@ -122,7 +148,7 @@ func (c *Call) serveInvite(answer []byte) {
 			if f.code == 200 {
 				c.sendAnswer(answer)
 			} else {
-				c.sendReject(f.code, f.reason)
+				c.sendReject(f.code, f.reason, f.cause)
 			}
 			return
 		case <-c.dss.Context().Done():
@@ -139,7 +165,7 @@ func (c *Call) serveInvite(answer []byte) {
 			}
 			if c.decide() == nil {
 				c.log.Info("sip: incoming call not answered in time")
-				c.sendReject(480, "Temporarily Unavailable")
+				c.sendReject(480, "Temporarily Unavailable", 0)
 				return
 			}
 			// A decision is on its way through c.final.
@@ -148,8 +174,21 @@ func (c *Call) serveInvite(answer []byte) {
 }
 
 func (c *Call) sendAnswer(answer []byte) {
+	if !c.awaitPrack() {
+		if c.dss.Context().Err() != nil {
+			c.end(EventEnded, 487, ReasonCancelled)
+			return
+		}
+		// RFC 3262 3: no PRACK for the response that carried the answer.
+		c.sendReject(504, "PRACK Timeout", 0)
+		return
+	}
 	res := sipgo_sip.NewSDPResponseFromRequest(c.dss.InviteRequest, answer)
 	res.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
+	res.AppendHeader(sipgo_sip.NewHeader("Supported", supportedTags))
+	for _, h := range c.st.answerHeaders(c, c.dss.InviteRequest) {
+		res.AppendHeader(h)
+	}
 	res.AppendHeader(c.ua.serverHeader())
 	// WriteResponse retransmits the 2xx until the ACK (RFC 3261 13.3.1.4)
 	// and returns when it arrives or after 64*T1.
@@ -179,83 +218,24 @@ func (c *Call) sendAnswer(answer []byte) {
 	c.mu.Unlock()
 	if hanging {
 		c.bye()
+		return
+	}
+	c.st.onAnswered(c, nil)
+	if r := c.replaces; r != nil {
+		// RFC 3891 3: the replaced dialog ends once the new one is confirmed.
+		_ = r.hangupReason(ReasonReplaced)
 	}
 }
 
-func (c *Call) sendReject(code int, reason string) {
-	err := c.dss.Respond(code, reason, nil, c.ua.serverHeader())
+func (c *Call) sendReject(code int, reason string, cause int) {
+	hdrs := []sipgo_sip.Header{c.ua.serverHeader()}
+	if cause != 0 {
+		hdrs = append(hdrs, sipgo_sip.NewHeader("Reason", ReasonQ850(cause)))
+	}
+	err := c.dss.Respond(code, reason, nil, hdrs...)
 	if err != nil && c.dss.Context().Err() != nil && c.dss.LoadState() != sipgo_sip.DialogStateEnded {
 		c.end(EventEnded, 487, ReasonCancelled)
 		return
 	}
 	c.end(EventEnded, code, reason)
-}
-
-// onReInvite answers an INVITE inside an existing dialog (RFC 3261 14.2):
-// a new offer for the same stream, e.g. hold or a media address change.
-// The answer keeps the negotiated codec; anything else gets 488, which
-// leaves the session as it was.
-func (u *UA) onReInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
-	c := u.lookupCall(req)
-	if c == nil || !c.matchesDialog(req) {
-		u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
-		return
-	}
-	c.mu.Lock()
-	st, codec := c.state, c.codec
-	c.mu.Unlock()
-	if st != stateAnswered {
-		u.respond(req, tx, 491, "Request Pending")
-		return
-	}
-	body := req.Body()
-	if len(body) == 0 {
-		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `399 - "SDP offer required"`))
-		return
-	}
-	offer, err := sdp.Parse(body)
-	if err != nil {
-		u.respond(req, tx, 400, "Bad Request - Malformed SDP")
-		return
-	}
-	c.mu.Lock()
-	c.sdpVer++
-	c.mu.Unlock()
-	ans, sel, err := sdp.Answer(offer, c.origin(), c.localAudio(), []string{codec})
-	if err != nil {
-		u.respond(req, tx, 488, "Not Acceptable Here")
-		return
-	}
-	if err := c.startMedia(sel); err != nil {
-		u.respond(req, tx, 488, "Not Acceptable Here")
-		return
-	}
-	res := sipgo_sip.NewSDPResponseFromRequest(req, ans.Marshal())
-	ct := u.contact(c.acc.User, req.Transport())
-	res.AppendHeader(&ct)
-	res.AppendHeader(u.serverHeader())
-	if err := tx.Respond(res); err != nil {
-		c.log.Warn("sip: re-INVITE response", "err", err)
-		return
-	}
-	if sipgo_sip.IsReliable(req.Transport()) {
-		return
-	}
-	// Over UDP the 2xx is ours to retransmit until the ACK (13.3.1.4).
-	cseq := req.CSeq().SeqNo
-	interval := sipgo_sip.T1
-	deadline := time.After(64 * sipgo_sip.T1)
-	for {
-		select {
-		case n := <-c.reAcks:
-			if n == cseq {
-				return
-			}
-		case <-time.After(interval):
-			_ = tx.Respond(res)
-			interval = min(2*interval, sipgo_sip.T2)
-		case <-deadline:
-			return
-		}
-	}
 }

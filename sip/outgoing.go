@@ -17,6 +17,12 @@ import (
 // number, which becomes sip:number@<account proxy, registrar or domain>.
 // It returns once the INVITE is sent; progress arrives on Call.Events.
 func (u *UA) Dial(ctx context.Context, accountName, target string) (*Call, error) {
+	return u.dialWith(ctx, accountName, target, nil)
+}
+
+// dialWith places a call with extra headers on the INVITE (Replaces,
+// Referred-By); init, if set, prepares the call before it is sent.
+func (u *UA) dialWith(ctx context.Context, accountName, target string, init func(*Call), extra ...sipgo_sip.Header) (*Call, error) {
 	select {
 	case <-u.ready:
 	default:
@@ -44,6 +50,9 @@ func (u *UA) Dial(ctx context.Context, accountName, target string) (*Call, error
 	}
 	callID := newCallID(u.cfg.Host)
 	c := newCall(u, a, callID, false, ms)
+	if init != nil {
+		init(c)
+	}
 	c.offer = c.localAudio()
 	for _, cd := range u.cfg.codecs {
 		c.offer.Codecs = append(c.offer.Codecs, sdp.Format{PT: cd.PT, Name: cd.Name, Rate: 8000})
@@ -51,6 +60,7 @@ func (u *UA) Dial(ctx context.Context, accountName, target string) (*Call, error
 	c.offer.DTMF = sdp.Format{PT: u.cfg.DTMFPT, Name: sdp.TelephoneEvent, Rate: 8000, Fmtp: "0-16"}
 	c.offer.HasDTMF = true
 	body := sdp.Offer(c.origin(), c.offer).Marshal()
+	c.lastSDP = body
 
 	req := sipgo_sip.NewRequest(sipgo_sip.INVITE, recipient)
 	aor := u.aor(a)
@@ -72,9 +82,25 @@ func (u *UA) Dial(ctx context.Context, accountName, target string) (*Call, error
 	}
 	req.AppendHeader(&contact)
 	req.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sipgo_sip.NewHeader("Supported", supportedTags))
+	for _, h := range u.inviteTimerHeaders(u.cfg.SessionExpires) {
+		req.AppendHeader(h)
+	}
+	for _, h := range extra {
+		req.AppendHeader(h)
+	}
 	req.AppendHeader(&ctype)
 	req.SetBody(body)
 	u.prepare(req, transport)
+	if a.proxyIsRegistrar && route == nil {
+		// Follow the registration to whichever server holds it (failover,
+		// RFC 3263 hops).
+		if r := u.registrationOf(a); r != nil {
+			if h, ok := r.current(); ok && h.Transport == transport {
+				req.SetDestination(h.Addr)
+			}
+		}
+	}
 
 	c.local = partyFrom(a.DisplayName, aor)
 	c.remote = partyFrom("", toURI)
@@ -85,6 +111,7 @@ func (u *UA) Dial(ctx context.Context, accountName, target string) (*Call, error
 	waitCtx, cancel := context.WithCancel(context.Background())
 	c.cancelInvite = cancel
 	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: contact}
+	c.dua = dua
 	c.mu.Lock() // a Hangup racing with the send waits for c.dcs
 	c.dcs, err = dua.WriteInvite(ctx, req)
 	c.mu.Unlock()
@@ -146,17 +173,29 @@ func (u *UA) target(a *account, t string) (sipgo_sip.Uri, *sipgo_sip.Uri, error)
 // runOutgoing follows the INVITE client transaction to its end.
 func (c *Call) runOutgoing(ctx context.Context) {
 	a := c.acc
-	err := c.dcs.WaitAnswer(ctx, sipgo.AnswerOptions{
-		OnResponse: c.onResponse,
-		Username:   a.AuthUser,
-		Password:   a.Password,
-	})
+	var err error
+	for tries := 0; ; tries++ {
+		err = c.dcs.WaitAnswer(ctx, sipgo.AnswerOptions{
+			OnResponse: c.onResponse,
+			Username:   a.AuthUser,
+			Password:   a.Password,
+		})
+		var dr *sipgo.ErrDialogResponse
+		if tries < 2 && errors.As(err, &dr) && dr.Res.StatusCode == 422 && c.ua.sessionTimersOn() {
+			// RFC 4028 7.4: retry with Session-Expires raised to Min-SE.
+			if rerr := c.retry422(ctx, dr.Res); rerr == nil {
+				continue
+			}
+		}
+		break
+	}
 	res := c.dcs.InviteResponse
 	var dr *sipgo.ErrDialogResponse
 	switch {
 	case err == nil:
 		c.established()
 	case errors.As(err, &dr):
+		c.setCauseFrom(dr.Res)
 		c.end(EventFailed, dr.Res.StatusCode, dr.Res.Reason)
 	case ctx.Err() != nil:
 		// Our Hangup: sipgo sent CANCEL. A 2xx that crossed it must still
@@ -164,7 +203,7 @@ func (c *Call) runOutgoing(ctx context.Context) {
 		if res != nil && res.IsSuccess() {
 			if aerr := c.dcs.Ack(context.Background()); aerr == nil {
 				bctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
-				_ = c.dcs.Bye(bctx)
+				_ = c.byeUAC(bctx)
 				cancel()
 			}
 		}
@@ -176,6 +215,31 @@ func (c *Call) runOutgoing(ctx context.Context) {
 		}
 		c.end(EventFailed, code, err.Error())
 	}
+}
+
+// retry422 repeats the INVITE (same Call-ID and tags, next CSeq) with
+// Session-Expires and Min-SE set to the Min-SE of the 422.
+func (c *Call) retry422(ctx context.Context, res *sipgo_sip.Response) error {
+	minSE := parseMinSE(res)
+	if minSE <= 0 {
+		return errors.New("422 without Min-SE")
+	}
+	req := c.dcs.InviteRequest.Clone()
+	req.RemoveHeader("Via")
+	req.RemoveHeader("Session-Expires")
+	req.RemoveHeader("Min-SE")
+	req.CSeq().SeqNo = c.dcs.CSEQ() + 1
+	req.AppendHeader(sipgo_sip.NewHeader("Session-Expires", secs(minSE)))
+	req.AppendHeader(sipgo_sip.NewHeader("Min-SE", secs(minSE)))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	dcs, err := c.dua.WriteInvite(ctx, req)
+	if err != nil {
+		return err
+	}
+	c.dcs = dcs
+	c.haveRSeq = false
+	return nil
 }
 
 // onResponse reports provisional responses and sets up early media.
@@ -191,6 +255,9 @@ func (c *Call) onResponse(res *sipgo_sip.Response) error {
 	if res.StatusCode == 100 {
 		c.emit(Event{Kind: EventTrying, Code: 100, Reason: res.Reason})
 		return nil
+	}
+	if hasOptionTag(res, "Require", tag100rel) && !c.onReliable(res) {
+		return nil // a retransmission (RFC 3262 4)
 	}
 	if len(res.Body()) > 0 {
 		if err := c.applyAnswer(res.Body()); err != nil {
@@ -215,7 +282,13 @@ func (c *Call) applyAnswer(body []byte) error {
 	if err != nil {
 		return err
 	}
-	return c.startMedia(sel)
+	if err := c.startMedia(sel, !canRecv(sel.Remote.Direction)); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.sel = sel
+	c.mu.Unlock()
+	return nil
 }
 
 // established handles the 2xx: ACK, media, EventAnswered.
@@ -244,5 +317,6 @@ func (c *Call) established() {
 		c.bye()
 		return
 	}
+	c.st.onAnswered(c, res)
 	c.emit(Event{Kind: EventAnswered, Code: res.StatusCode, Reason: res.Reason})
 }

@@ -21,6 +21,11 @@ type RegStatus struct {
 	Expires    time.Time // when the current binding lapses; zero if none
 	LastError  string
 	LastCode   int // last final response code, 0 if none (e.g. timeout)
+	// Server is the registrar URI of the current binding (Account.Registrar
+	// or one of Account.Backup) and Addr the resolved hop it went to, e.g.
+	// "udp:192.0.2.1:5060"; both "" when not registered.
+	Server string
+	Addr   string
 }
 
 // Registration timing.
@@ -40,12 +45,20 @@ func (u *UA) Registrations() []RegStatus {
 	return out
 }
 
-// registration keeps one account's binding alive (RFC 3261 10.2).
+// registration keeps one account's binding alive (RFC 3261 10.2), on the
+// first of its servers that answers.
 type registration struct {
-	ua     *UA
-	acc    *account
-	callID string // the same for all REGISTERs of this UA instance (10.2.4)
-	cseq   uint32 // guarded by the run goroutine only
+	ua      *UA
+	acc     *account
+	servers []*sipgo_sip.Uri // primary registrar, then the backups
+	callID  string           // the same for all REGISTERs of this UA instance (10.2.4)
+	cseq    uint32           // guarded by the run goroutine only
+
+	// Guarded by the run goroutine only.
+	curServer   int // index in servers of the current binding, -1 if none
+	curHop      hop
+	curHopIndex int       // index of curHop among its server's DNS hops
+	lastPrimary time.Time // when the servers before curServer were last tried
 
 	mu     sync.Mutex
 	status RegStatus
@@ -54,7 +67,7 @@ type registration struct {
 func newRegistration(u *UA, a *account) *registration {
 	aor := u.aor(a)
 	return &registration{
-		ua: u, acc: a,
+		ua: u, acc: a, servers: a.servers(), curServer: -1,
 		callID: newCallID(u.cfg.Host),
 		cseq:   uint32(rand.IntN(1 << 15)),
 		status: RegStatus{Account: a.Name, AOR: aor.String()},
@@ -104,7 +117,11 @@ func (r *registration) run(ctx context.Context) {
 		} else {
 			failures = 0
 			wait = max(refreshAfter(granted), time.Second)
-			log.Debug("sip: registered", "expires", granted, "refresh", wait)
+			if r.curServer > 0 || r.curHopIndex > 0 {
+				// On a backup: come back for the primary soon (fail-back).
+				wait = min(wait, r.ua.cfg.Failback)
+			}
+			log.Debug("sip: registered", "expires", granted, "refresh", wait, "server", r.servers[r.curServer].String(), "addr", r.curHop.String())
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -115,46 +132,108 @@ func (r *registration) run(ctx context.Context) {
 		}
 		break
 	}
-	if r.snapshot().Registered {
+	if r.snapshot().Registered && r.curServer >= 0 {
 		uctx, cancel := context.WithTimeout(context.Background(), unregisterTimout)
-		if _, err := r.register(uctx, 0); err != nil {
+		_, code, err := r.do(uctx, 0, r.servers[r.curServer], r.curHop)
+		cancel()
+		if err != nil {
 			log.Warn("sip: unregister failed", "err", err)
 		}
-		cancel()
+		r.set(func(s *RegStatus) {
+			s.LastCode = code
+			if err == nil {
+				s.Registered, s.Expires, s.Server, s.Addr = false, time.Time{}, "", ""
+			}
+		})
 	}
 }
 
-// register sends one REGISTER (with digest authentication when challenged)
-// asking for expires; it returns the lifetime the registrar granted.
+// register renews the binding: the servers (and each one's DNS hops, RFC
+// 3263) are tried in order until one grants it; on a backup, the current
+// hop is tried first except every Config.Failback, when the list is walked
+// from the top so that the primary takes over again once it answers. A
+// binding left behind on another server is removed.
 func (r *registration) register(ctx context.Context, expires time.Duration) (time.Duration, error) {
-	granted, code, err := r.do(ctx, expires)
+	type cand struct {
+		server int
+		idx    int
+		h      hop
+	}
+	var cands []cand
+	var lastErr error
+	lastCode := 0
+	for i, srv := range r.servers {
+		hops, err := r.ua.resolveURI(ctx, srv)
+		if err != nil {
+			lastErr = fmt.Errorf("sip: register %s: %w", r.acc.Name, err)
+			continue
+		}
+		for k, h := range hops {
+			cands = append(cands, cand{i, k, h})
+		}
+	}
+	onBackup := r.curServer > 0 || r.curHopIndex > 0
+	if onBackup && time.Since(r.lastPrimary) < r.ua.cfg.Failback {
+		for i, c := range cands {
+			if c.server == r.curServer && c.h == r.curHop {
+				cands = append([]cand{c}, append(cands[:i:i], cands[i+1:]...)...)
+				break
+			}
+		}
+	} else {
+		r.lastPrimary = time.Now()
+	}
+	for _, c := range cands {
+		granted, code, err := r.do(ctx, expires, r.servers[c.server], c.h)
+		if err == nil {
+			prevServer, prevHop := r.curServer, r.curHop
+			r.curServer, r.curHop, r.curHopIndex = c.server, c.h, c.idx
+			now := time.Now()
+			r.set(func(s *RegStatus) {
+				s.LastCode, s.LastError = code, ""
+				s.Registered, s.Expires = true, now.Add(granted)
+				s.Server, s.Addr = r.servers[c.server].String(), c.h.String()
+			})
+			if prevServer >= 0 && (prevServer != c.server || prevHop != c.h) {
+				r.ua.log.Info("sip: registration moved", "account", r.acc.Name, "from", prevHop.String(), "to", c.h.String())
+				uctx, cancel := context.WithTimeout(ctx, unregisterTimout)
+				_, _, _ = r.do(uctx, 0, r.servers[prevServer], prevHop)
+				cancel()
+			}
+			return granted, nil
+		}
+		lastErr, lastCode = err, code
+		if ctx.Err() != nil || !failoverCode(code) {
+			break
+		}
+	}
+	if lastErr == nil {
+		lastErr = fmt.Errorf("sip: register %s: no server", r.acc.Name)
+	}
 	now := time.Now()
 	r.set(func(s *RegStatus) {
-		s.LastCode = code
-		if err != nil {
-			s.LastError = err.Error()
-			if !s.Expires.IsZero() && now.After(s.Expires) {
-				s.Registered, s.Expires = false, time.Time{}
-			}
-			return
+		s.LastCode, s.LastError = lastCode, lastErr.Error()
+		if !s.Expires.IsZero() && now.After(s.Expires) {
+			s.Registered, s.Expires, s.Server, s.Addr = false, time.Time{}, "", ""
 		}
-		s.LastError = ""
-		if expires == 0 || granted == 0 {
-			s.Registered, s.Expires = false, time.Time{}
-			return
-		}
-		s.Registered, s.Expires = true, now.Add(granted)
 	})
-	return granted, err
+	return 0, lastErr
 }
 
-func (r *registration) do(ctx context.Context, expires time.Duration) (time.Duration, int, error) {
+// failoverCode reports whether a REGISTER outcome sends us on to the next
+// server: no response, 408 or a 5xx (RFC 3263 4.3); a 4xx or 6xx is the
+// registrar's verdict and would be repeated elsewhere.
+func failoverCode(code int) bool { return code == 0 || code == 408 || (code >= 500 && code < 600) }
+
+// do sends one REGISTER for server to h (with digest authentication when
+// challenged) asking for expires; it returns the lifetime granted.
+func (r *registration) do(ctx context.Context, expires time.Duration, server *sipgo_sip.Uri, h hop) (time.Duration, int, error) {
 	u, a := r.ua, r.acc
-	ctx, cancel := context.WithTimeout(ctx, regTimeout)
+	ctx, cancel := context.WithTimeout(ctx, u.cfg.hopTimeout)
 	defer cancel()
 
-	transport := uriTransport(a.registrar)
-	recipient := *a.registrar.Clone()
+	transport := h.Transport
+	recipient := *server.Clone()
 	recipient.User = "" // RFC 3261 10.2: no userinfo in a REGISTER Request-URI
 	req := sipgo_sip.NewRequest(sipgo_sip.REGISTER, recipient)
 	aor := u.aor(a)
@@ -174,10 +253,11 @@ func (r *registration) do(ctx context.Context, expires time.Duration) (time.Dura
 	req.AppendHeader(&contact)
 	req.AppendHeader(&exp)
 	u.prepare(req, transport)
+	req.SetDestination(h.Addr)
 
 	res, err := u.cli.Do(ctx, req)
 	if err != nil {
-		return 0, 0, fmt.Errorf("sip: register %s: %w", a.Name, err)
+		return 0, 0, fmt.Errorf("sip: register %s via %s: %w", a.Name, h, err)
 	}
 	for tries := 0; tries < 2 && (res.StatusCode == 401 || res.StatusCode == 407); tries++ {
 		if a.Password == "" && tries == 0 {
@@ -189,24 +269,35 @@ func (r *registration) do(ctx context.Context, expires time.Duration) (time.Dura
 		res, err = u.cli.DoDigestAuth(ctx, req, res, sipgo.DigestAuth{Username: a.AuthUser, Password: a.Password})
 		r.cseq = req.CSeq().SeqNo
 		if err != nil {
-			return 0, 0, fmt.Errorf("sip: register %s: %w", a.Name, err)
+			return 0, 0, fmt.Errorf("sip: register %s via %s: %w", a.Name, h, err)
 		}
 	}
 	if res.StatusCode == 423 && expires > 0 {
 		// RFC 3261 10.2.8: Interval Too Brief; retry with Min-Expires.
-		if h := res.GetHeader("Min-Expires"); h != nil {
-			if n, err := strconv.Atoi(h.Value()); err == nil && n > 0 && time.Duration(n)*time.Second > expires {
-				return r.do(ctx, time.Duration(n)*time.Second)
+		if h2 := res.GetHeader("Min-Expires"); h2 != nil {
+			if n, err := strconv.Atoi(h2.Value()); err == nil && n > 0 && time.Duration(n)*time.Second > expires {
+				return r.do(ctx, time.Duration(n)*time.Second, server, h)
 			}
 		}
 	}
 	if !res.IsSuccess() {
-		return 0, res.StatusCode, fmt.Errorf("sip: register %s: %d %s", a.Name, res.StatusCode, res.Reason)
+		return 0, res.StatusCode, fmt.Errorf("sip: register %s via %s: %d %s", a.Name, h, res.StatusCode, res.Reason)
 	}
 	if expires == 0 {
 		return 0, res.StatusCode, nil
 	}
 	return grantedExpiry(res, &contact, expires), res.StatusCode, nil
+}
+
+// current returns the hop of the account's current binding, if any.
+func (r *registration) current() (hop, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.status.Registered || r.status.Addr == "" {
+		return hop{}, false
+	}
+	t, addr, _ := strings.Cut(r.status.Addr, ":")
+	return hop{Transport: strings.ToUpper(t), Addr: addr}, true
 }
 
 func staleNonce(res *sipgo_sip.Response) bool {

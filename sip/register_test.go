@@ -3,6 +3,7 @@ package sip
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,8 +15,9 @@ type registrar struct {
 	*peer
 	user, pass, realm string
 	qop               bool
-	proxyAuth         bool // challenge with 407 instead of 401
-	grant             int  // seconds granted at most
+	proxyAuth         bool        // challenge with 407 instead of 401
+	grant             int         // seconds granted at most
+	silent            atomic.Bool // drop REGISTERs unanswered, like a dead server
 
 	mu   sync.Mutex
 	regs []regRecord
@@ -44,6 +46,9 @@ func newRegistrar(t *testing.T, network string, grant int, opts ...func(*registr
 const testNonce = "dcd98b7102dd2f0e8b11d0f600bfb0c093"
 
 func (r *registrar) onRegister(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+	if r.silent.Load() {
+		return
+	}
 	hdrName, chalName, code, reason := "Authorization", "WWW-Authenticate", 401, "Unauthorized"
 	if r.proxyAuth {
 		hdrName, chalName, code, reason = "Proxy-Authorization", "Proxy-Authenticate", 407, "Proxy Authentication Required"

@@ -53,6 +53,9 @@ type UA struct {
 	listeners map[string]net.Addr // "UDP"/"TCP" → bound address
 	calls     map[string]*Call    // by Call-ID
 	regs      []*registration
+	res       *resolver
+	mwis      []*mwiSub
+	probes    []*prober
 	stopping  bool
 	callWG    sync.WaitGroup
 }
@@ -97,16 +100,28 @@ func New(cfg Config, h Handler) (*UA, error) {
 		listeners: map[string]net.Addr{},
 		calls:     map[string]*Call{},
 	}
+	u.res = newResolver(c.DNSServer, c.host.Is6() && !c.host.Is4In6(), func(t string) bool { return c.hasListener(strings.ToLower(t)) })
 	for _, a := range c.accounts {
 		if a.registrar != nil {
 			u.regs = append(u.regs, newRegistration(u, a))
 		}
+		if a.MWI && (a.registrar != nil || a.proxy != nil) {
+			u.mwis = append(u.mwis, newMWISub(u, a))
+		}
+	}
+	if c.Keepalive > 0 {
+		u.probes = newProbers(u)
 	}
 	srv.OnInvite(u.onInvite)
 	srv.OnAck(u.onAck)
 	srv.OnBye(u.onBye)
 	srv.OnCancel(u.onCancel)
 	srv.OnOptions(u.onOptions)
+	srv.OnPrack(u.onPrack)
+	srv.OnUpdate(u.onUpdate)
+	srv.OnRefer(u.onRefer)
+	srv.OnNotify(u.onNotify)
+	srv.OnInfo(u.onInfo)
 	srv.OnNoRoute(u.onNoRoute)
 	return u, nil
 }
@@ -184,6 +199,20 @@ func (u *UA) Run(ctx context.Context) error {
 		go func() {
 			defer regWG.Done()
 			r.run(regCtx)
+		}()
+	}
+	for _, s := range u.mwis {
+		regWG.Add(1)
+		go func() {
+			defer regWG.Done()
+			s.run(regCtx)
+		}()
+	}
+	for _, p := range u.probes {
+		regWG.Add(1)
+		go func() {
+			defer regWG.Done()
+			p.run(regCtx)
 		}()
 	}
 
@@ -390,6 +419,7 @@ func (u *UA) onOptions(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	u.respond(req, tx, 200, "OK",
 		sipgo_sip.NewHeader("Allow", allowMethods),
 		sipgo_sip.NewHeader("Accept", contentTypeSDP),
+		sipgo_sip.NewHeader("Supported", supportedTags),
 	)
 }
 
@@ -431,4 +461,19 @@ func sessionID() uint64 {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+}
+
+// resolveURI returns the hops to try for a server URI (RFC 3263).
+func (u *UA) resolveURI(ctx context.Context, s *sipgo_sip.Uri) ([]hop, error) {
+	return u.res.resolve(ctx, s)
+}
+
+// registrationOf returns the account's registration, or nil.
+func (u *UA) registrationOf(a *account) *registration {
+	for _, r := range u.regs {
+		if r.acc == a {
+			return r
+		}
+	}
+	return nil
 }

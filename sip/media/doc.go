@@ -20,6 +20,13 @@
 //     three end packets); receiver per §2.5.2 (events identified by
 //     timestamp, retransmissions folded into one start and one end).
 //   - Symmetric RTP, RFC 4961, as an option (Params.Symmetric).
+//   - SRTP and SRTCP, RFC 3711, with pion/srtp, when Params.SRTP is set:
+//     suites AES_CM_128_HMAC_SHA1_80 and AES_CM_128_HMAC_SHA1_32 of
+//     RFC 4568 §6.2 (AES-CM encryption §4.1.1, HMAC-SHA1 authentication
+//     §4.2.1 with an 80- or 32-bit tag on SRTP and 80 bits on SRTCP,
+//     key derivation §4.3 with a key derivation rate of 0), replay
+//     protection with a 128-packet window on both (§3.3.2), no MKI. Keys
+//     come from SDP security descriptions (package sdes).
 //
 // # How it works
 //
@@ -60,6 +67,20 @@
 // a second does not happen in practice.
 //
 // RTT is computed from report blocks about our SSRC as A − LSR − DLSR.
+//
+// With SRTP, Push encrypts and authenticates each packet into a buffer
+// held by the session (no allocation), and the receiver checks the
+// replay list, then the tag, then decrypts into another before the
+// checks above; a packet that fails is dropped and counted in
+// Stats.SRTPAuthFailures or Stats.SRTPReplayed (a replay is refused
+// before the session's own duplicate check sees it). RTCP compound
+// packets go out as SRTCP with the E flag and index (§3.4) and come in
+// the same way. Sending and receiving use two contexts, one per key:
+// our key protects what we send, the peer's checks what we receive. A
+// Start with other keys or another suite replaces both contexts; with
+// the same keys it keeps them, rollover counters and replay lists
+// included, as a re-INVITE that repeats its keys requires (RFC 4568
+// §7.1.4).
 //
 // # Concurrency
 //

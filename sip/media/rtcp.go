@@ -116,6 +116,15 @@ func (s *Session) sendRTCP(bye bool) {
 		s.log.Warn("media: rtcp marshal", "err", err)
 		return
 	}
+	s.txMu.Lock()
+	if s.tx.srtp != nil {
+		b, err = s.tx.srtp.protectRTCP(b)
+	}
+	s.txMu.Unlock()
+	if err != nil {
+		s.log.Warn("media: srtcp protect", "err", err)
+		return
+	}
 	if _, err := s.rtcpConn.WriteToUDPAddrPort(b, dst); err != nil && !errors.Is(err, net.ErrClosed) {
 		s.log.Debug("media: rtcp send", "err", err)
 	}
@@ -140,9 +149,16 @@ func (s *Session) readRTCP() {
 
 // handleRTCP processes one received compound RTCP packet.
 func (s *Session) handleRTCP(b []byte, now time.Time) {
-	pkts, err := rtcp.Unmarshal(b)
 	s.rxMu.Lock()
 	defer s.rxMu.Unlock()
+	if r := s.rx.srtp; r != nil {
+		var err error
+		if b, err = r.ctx.DecryptRTCP(r.buf[:], b, nil); err != nil {
+			s.srtpFailedLocked("srtcp", err, now)
+			return
+		}
+	}
+	pkts, err := rtcp.Unmarshal(b)
 	if err != nil {
 		s.malformedLocked("rtcp", now)
 		return

@@ -38,6 +38,17 @@ type Params struct {
 	// RemoteRTP. It is learnt once per Start; use it towards peers behind
 	// NAT that advertise an address they cannot receive on.
 	Symmetric bool
+
+	// Mute sends no RTP: Push still advances the RTP clock, so the stream
+	// continues seamlessly when a later Start clears it. It is how a held
+	// stream (SDP recvonly or inactive, RFC 3264 5.1) stays silent.
+	Mute bool
+
+	// SRTP, when set, protects RTP and RTCP with SRTP and SRTCP
+	// (RFC 3711) under the SDES-negotiated keys (RFC 4568); unprotected
+	// or unauthentic packets are then dropped. Nil sends and accepts
+	// plain RTP/AVP. A later Start with other keys rekeys both directions.
+	SRTP *SRTPConfig
 }
 
 // Stats is a snapshot of a Session's counters. Counts are since Listen.
@@ -76,6 +87,10 @@ type Stats struct {
 	DTMFReceived uint64 // telephone-events started by the remote
 	RTCPSent     uint64
 	RTCPReceived uint64
+
+	SRTP             bool   // the latest Start turned SRTP on
+	SRTPAuthFailures uint64 // SRTP and SRTCP packets dropped: authentication tag wrong (RFC 3711 §3.4)
+	SRTPReplayed     uint64 // SRTP and SRTCP packets dropped: index already seen (RFC 3711 §3.3.2)
 }
 
 // Session is the media leg of one call: one RTP and one RTCP socket.
@@ -115,6 +130,7 @@ type Session struct {
 type txState struct {
 	started    bool
 	closed     bool
+	mute       bool
 	codec      Codec
 	dtmfPT     uint8
 	ptime      int // samples per packet
@@ -127,6 +143,7 @@ type txState struct {
 	accN       int
 	pkt        [rtpHeaderLen + maxPtime]byte
 	hdr        rtp.Header
+	srtp       *srtpTx // nil: plain RTP
 
 	dtmf dtmfSender
 
@@ -143,6 +160,10 @@ type rxState struct {
 	started bool
 	dtmfPT  uint8
 	pkt     rtp.Packet
+	srtp    *srtpRx // nil: plain RTP
+
+	srtpAuthFails uint64
+	srtpReplayed  uint64
 
 	src       sourceState
 	jb        jitterBuffer
@@ -312,6 +333,10 @@ func (s *Session) Start(p Params) error {
 	if p.RemoteRTCP != nil {
 		remoteRTCP = udpAddrPort(p.RemoteRTCP)
 	}
+	tx, rx, err := newSRTP(p.SRTP)
+	if err != nil {
+		return fmt.Errorf("media: start: %w", err)
+	}
 
 	s.txMu.Lock()
 	if s.tx.closed {
@@ -319,7 +344,7 @@ func (s *Session) Start(p Params) error {
 		return errors.New("media: start: session closed")
 	}
 	moved := s.tx.remote != remote
-	if s.tx.codec != p.Codec || moved || !s.tx.started {
+	if s.tx.codec != p.Codec || moved || !s.tx.started || s.tx.mute != p.Mute {
 		s.tx.marker = true
 	}
 	if s.tx.ptime != ptime {
@@ -330,16 +355,25 @@ func (s *Session) Start(p Params) error {
 		s.tx.ptime = ptime
 	}
 	s.tx.codec = p.Codec
+	s.tx.mute = p.Mute
 	s.tx.dtmfPT = p.DTMFPT
 	s.tx.remote = remote
 	s.tx.remoteRTCP = remoteRTCP
 	s.tx.started = true
+	if !s.tx.srtp.config().equal(p.SRTP) {
+		// Same keys (a re-INVITE that kept them) keep the context with
+		// its rollover counter; new keys start afresh.
+		s.tx.srtp = tx
+	}
 	s.txMu.Unlock()
 	s.learn.Store(p.Symmetric)
 
 	s.rxMu.Lock()
 	s.rx.started = true
 	s.rx.dtmfPT = p.DTMFPT
+	if !s.rx.srtp.config().equal(p.SRTP) {
+		s.rx.srtp = rx
+	}
 	if moved {
 		// A new peer (early media from one, the answer from another) may
 		// take over the stream without probation.
@@ -347,7 +381,7 @@ func (s *Session) Start(p Params) error {
 	}
 	s.rxMu.Unlock()
 
-	s.log.Debug("media start", "remote", remote.String(), "codec", p.Codec.Name, "ptime", p.Ptime, "dtmf_pt", p.DTMFPT)
+	s.log.Debug("media start", "remote", remote.String(), "codec", p.Codec.Name, "ptime", p.Ptime, "dtmf_pt", p.DTMFPT, "srtp", p.SRTP != nil)
 	s.startOnce.Do(func() {
 		s.wg.Add(1)
 		go s.rtcpLoop()
@@ -373,7 +407,7 @@ func (s *Session) Push(frame []int16) {
 	s.txMu.Lock()
 	defer s.txMu.Unlock()
 	t := &s.tx
-	if !t.started || t.closed {
+	if !t.started || t.closed || t.mute {
 		t.ts += uint32(len(frame))
 		return
 	}
@@ -420,7 +454,19 @@ func (s *Session) sendRTPLocked(pt uint8, marker bool, ts uint32, payloadLen int
 	}
 	t.seq++
 	n := rtpHeaderLen + payloadLen
-	if _, err := s.rtpConn.WriteToUDPAddrPort(t.pkt[:n], t.remote); err != nil {
+	out := t.pkt[:n]
+	if t.srtp != nil {
+		var err error
+		if out, err = t.srtp.protect(out); err != nil {
+			t.sendErrs++
+			if now := time.Now(); now.Sub(t.lastErrLog) > malformedLogGap {
+				t.lastErrLog = now
+				s.log.Warn("media: srtp protect", "err", err, "errors", t.sendErrs)
+			}
+			return
+		}
+	}
+	if _, err := s.rtpConn.WriteToUDPAddrPort(out, t.remote); err != nil {
 		t.sendErrs++
 		if now := time.Now(); now.Sub(t.lastErrLog) > malformedLogGap {
 			t.lastErrLog = now
@@ -480,6 +526,9 @@ func (s *Session) Stats() Stats {
 	st.DTMFReceived = r.dtmf.received
 	st.RTCPSent = r.rtcpSent
 	st.RTCPReceived = r.rtcpReceived
+	st.SRTP = r.srtp != nil
+	st.SRTPAuthFailures = r.srtpAuthFails
+	st.SRTPReplayed = r.srtpReplayed
 	return st
 }
 
@@ -541,6 +590,13 @@ func (s *Session) handleRTP(b []byte, from netip.AddrPort, now time.Time) {
 	if len(b) < rtpHeaderLen || b[0]>>6 != 2 {
 		s.malformedLocked("rtp header", now)
 		return
+	}
+	if r.srtp != nil {
+		var err error
+		if b, err = r.srtp.ctx.DecryptRTP(r.srtp.buf[:], b, &r.srtp.hdr); err != nil {
+			s.srtpFailedLocked("srtp", err, now)
+			return
+		}
 	}
 	if err := p.Unmarshal(b); err != nil {
 		s.malformedLocked("rtp packet", now)

@@ -1,0 +1,105 @@
+package sip
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	sipgo_sip "github.com/emiago/sipgo/sip"
+)
+
+// ServerStatus is the reachability of one registrar or proxy, probed with
+// OPTIONS (RFC 3261 11) every Config.Keepalive.
+type ServerStatus struct {
+	URI       string
+	Up        bool      // the latest probe got a response (any status: the server is alive)
+	Since     time.Time // when Up last changed; zero before the first probe
+	LastCode  int       // status of the latest response, 0 after a timeout
+	LastError string
+}
+
+// Servers returns the state of every probed server, in account order.
+func (u *UA) Servers() []ServerStatus {
+	out := make([]ServerStatus, 0, len(u.probes))
+	for _, p := range u.probes {
+		p.mu.Lock()
+		out = append(out, p.status)
+		p.mu.Unlock()
+	}
+	return out
+}
+
+type prober struct {
+	ua  *UA
+	uri *sipgo_sip.Uri
+
+	mu     sync.Mutex
+	status ServerStatus
+}
+
+// newProbers lists the distinct registrars and proxies of the accounts.
+func newProbers(u *UA) []*prober {
+	var out []*prober
+	seen := map[string]bool{}
+	for _, a := range u.cfg.accounts {
+		for _, s := range []*sipgo_sip.Uri{a.registrar, a.proxy} {
+			if s == nil {
+				continue
+			}
+			r := *s.Clone()
+			r.User = ""
+			k := r.String()
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, &prober{ua: u, uri: &r, status: ServerStatus{URI: k}})
+		}
+	}
+	return out
+}
+
+func (p *prober) run(ctx context.Context) {
+	iv := p.ua.cfg.Keepalive
+	for {
+		p.probe(ctx, min(iv, regTimeout))
+		t := time.NewTimer(iv)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *prober) probe(ctx context.Context, timeout time.Duration) {
+	u := p.ua
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	transport := uriTransport(p.uri)
+	req := sipgo_sip.NewRequest(sipgo_sip.OPTIONS, *p.uri.Clone())
+	from := &sipgo_sip.FromHeader{Address: sipgo_sip.Uri{Scheme: "sip", User: "keepalive", Host: u.uriHost()}, Params: sipgo_sip.NewParams()}
+	from.Params.Add("tag", randomToken(8))
+	req.AppendHeader(from)
+	req.AppendHeader(&sipgo_sip.ToHeader{Address: *p.uri.Clone()})
+	req.AppendHeader(sipgo_sip.NewHeader("Accept", contentTypeSDP))
+	u.prepare(req, transport)
+	res, err := u.cli.Do(ctx, req)
+	if err != nil && parent.Err() != nil {
+		return // shutting down, not a verdict on the server
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	up := err == nil
+	if up {
+		p.status.LastCode, p.status.LastError = res.StatusCode, ""
+	} else {
+		p.status.LastCode, p.status.LastError = 0, err.Error()
+	}
+	if up != p.status.Up || p.status.Since.IsZero() {
+		p.status.Up, p.status.Since = up, time.Now()
+		u.log.Info("sip: server state", "server", p.status.URI, "up", up)
+	}
+}
