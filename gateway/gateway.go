@@ -649,8 +649,10 @@ func (g *Gateway) forward(c *call, from *port, number string) bool {
 	if from.waiting == c {
 		from.waiting = nil
 	}
-	if fw, ok := any(c.sc).(forwardingCall); ok && c.sc != nil {
-		if err := fw.Forwarded(from.cfg.Extension, number); err != nil {
+	if c.sc != nil && c.sc.Incoming() {
+		// 181 with a Diversion header naming the forwarding extension
+		// (RFC 5806).
+		if err := c.sc.Forwarded("<tel:" + from.cfg.Extension + ">;reason=unconditional"); err != nil {
 			g.log.Warn("181 failed", "call", c.id, "err", err)
 		}
 	}
@@ -762,10 +764,12 @@ func (g *Gateway) hold(c *call, on bool) {
 	if c == nil || c.sc == nil {
 		return
 	}
-	if h, ok := any(c.sc).(holdCall); ok {
-		if err := h.Hold(on); err != nil {
-			g.log.Warn("hold", "call", c.id, "err", err)
-		}
+	hold := c.sc.Resume
+	if on {
+		hold = c.sc.Hold
+	}
+	if err := hold(); err != nil {
+		g.log.Warn("hold", "call", c.id, "on", on, "err", err)
 	}
 }
 
@@ -798,11 +802,8 @@ func (g *Gateway) portHungUp(p *port) {
 func (g *Gateway) transfer(p *port, held, consult *call) bool {
 	x, y := held.other(p), consult.other(p)
 	if x == nil || y == nil || held.sc != nil || consult.sc != nil || x == y {
-		if t, ok := any(held.sc).(transferCall); ok && held.sc != nil && consult.sc != nil {
-			if err := t.TransferTo(consult.sc); err == nil {
-				return true
-			}
-		}
+		// Transfers involving SIP parties need REFER from the gateway's
+		// side (sip.Call.TransferReplacing); not wired yet.
 		return false
 	}
 	attended := !consult.answer.IsZero()

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tipring/dsp/cid"
 
 	"tipring/dsp/measure"
 	"tipring/hal/sim"
@@ -330,3 +331,56 @@ func TestPhoneCallsSIPPeerBusy(t *testing.T) {
 type busyHandler struct{}
 
 func (busyHandler) OnIncoming(_ string, c *sip.Call) { c.Reject(486, "Busy Here") }
+
+// TestSIPCallerIDReachesPhone: a SIP caller's display name and number (and,
+// on a second call, its privacy request) arrive at the analog phone as
+// Bellcore MDMF caller ID between the first and second ring (GR-30), decoded
+// from what the phone's line carried.
+func TestSIPCallerIDReachesPhone(t *testing.T) {
+	b, err := sim.New(sim.Config{NoEcho: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := New(Options{Board: b, Config: Config{
+		Zone:  "us",
+		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ua := startUA(t, sip.Config{
+		Listen:     []string{"udp:127.0.0.1:0"},
+		RTPPortMin: 34000, RTPPortMax: 34999,
+		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}},
+	}, gw)
+	gw.AttachSIP(ua)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { gw.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); b.Close(); <-done })
+	<-gw.Ready()
+
+	peer := startUA(t, sip.Config{
+		Listen:     []string{"udp:127.0.0.1:0"},
+		RTPPortMin: 35000, RTPPortMax: 35999,
+		Accounts: []sip.Account{{Name: "peer", User: "5551234", Domain: "127.0.0.1", DisplayName: "Alice Smith"}},
+	}, noCalls{})
+	phone, _ := b.Phone(1)
+	target := "sip:2001@" + ua.ListenAddr("udp").String()
+	c, err := peer.Dial(context.Background(), "peer", target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, c, sip.EventRinging)
+	// us: 2 s ring, 4 s pause; the message follows the first ring.
+	x := phone.Listen(5 * time.Second)
+	c.Hangup()
+	msgs, _, errs := decodeCallerID(t, cid.Bellcore, x)
+	if len(msgs) != 1 || len(errs) != 0 {
+		t.Fatalf("decoded %d messages (errors %v), want 1", len(msgs), errs)
+	}
+	if m := msgs[0]; m.Number != "5551234" || m.Name != "Alice Smith" {
+		t.Errorf("phone got caller ID %q %q, want 5551234 \"Alice Smith\"", m.Number, m.Name)
+	}
+	waitReal(t, "port idle", 10*time.Second, func() bool { return gw.Ports()[0].State == PortIdle })
+}

@@ -9,29 +9,6 @@ import (
 	"tipring/telephony/fxs"
 )
 
-// Capabilities the gateway uses when a SIP call offers them. *sip.Call
-// gains them as the SIP side grows; until then the features that need them
-// fall back (no privacy marking, no distinctive ring, no 181, local hold
-// only, no transfer of SIP parties).
-type (
-	// privacyCall gives the Privacy header values of an incoming INVITE
-	// (RFC 3323: "id", "header", "user", "none", ...).
-	privacyCall interface{ Privacy() []string }
-	// identityCall gives the P-Asserted-Identity (RFC 3325), if any.
-	identityCall interface{ AssertedIdentity() (sip.Party, bool) }
-	// alertInfoCall gives the Alert-Info header of an incoming INVITE.
-	alertInfoCall interface{ AlertInfo() string }
-	// forwardingCall sends 181 Call Is Being Forwarded with
-	// Call-Info: <sip:by@...>;purpose=forwarding naming who forwarded and
-	// to whom.
-	forwardingCall interface{ Forwarded(by, to string) error }
-	// holdCall holds (re-INVITE a=sendonly) or resumes the call.
-	holdCall interface{ Hold(on bool) error }
-	// transferCall transfers the far end of this call to the far end of
-	// other (REFER with Replaces, RFC 3891 / RFC 5589).
-	transferCall interface{ TransferTo(other *sip.Call) error }
-)
-
 // callerID is the identity presented to the called port of c: the calling
 // port's extension and name for local calls; for SIP calls the asserted
 // identity or the From party, with privacy requested (RFC 3323 "id" or
@@ -41,13 +18,17 @@ func (g *Gateway) callerID(c *call) fxs.CallerID {
 	id := fxs.CallerID{Time: g.now()}
 	switch {
 	case c.sc != nil && c.dir == "inbound":
+		// The SIP side resolves P-Asserted-Identity / Remote-Party-ID over
+		// From and privacy requests (RFC 3323, RFC 3325).
+		ident := c.sc.Identity()
 		r := c.sc.Remote()
-		if pc, ok := any(c.sc).(identityCall); ok {
-			if pai, ok := pc.AssertedIdentity(); ok {
-				r = pai
-			}
+		if ident.Number != "" {
+			r.Number = ident.Number
 		}
-		if pc, ok := any(c.sc).(privacyCall); ok && private(pc.Privacy()) {
+		if ident.Name != "" {
+			r.Name = ident.Name
+		}
+		if ident.Private {
 			id.NumberAbsence, id.NameAbsence = cid.Private, cid.Private
 			return id
 		}
@@ -62,16 +43,6 @@ func (g *Gateway) callerID(c *call) fxs.CallerID {
 		id.Number, id.Name = c.a.cfg.Extension, c.a.cfg.CallerName
 	}
 	return id
-}
-
-func private(values []string) bool {
-	for _, v := range values {
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "id", "header", "user", "session", "critical":
-			return true
-		}
-	}
-	return false
 }
 
 // anonymous reports a caller that hides behind the RFC 3261 anonymous URI
@@ -94,10 +65,7 @@ func (g *Gateway) cadence(c *call) []time.Duration {
 	if c.sc == nil {
 		return nil
 	}
-	if ai, ok := any(c.sc).(alertInfoCall); ok {
-		return DistinctiveCadence(ai.AlertInfo())
-	}
-	return nil
+	return DistinctiveCadence(c.sc.AlertInfo())
 }
 
 func msCadence(ms ...int) []time.Duration {
