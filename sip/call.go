@@ -14,6 +14,7 @@ import (
 	sipgo_sip "github.com/emiago/sipgo/sip"
 
 	"tipring/sip/media"
+	"tipring/sip/sdes"
 	"tipring/sip/sdp"
 )
 
@@ -155,9 +156,12 @@ type Call struct {
 	dtmfInfo   infoQueue
 	identity   Identity
 	alertInfo  string
-	replaces   *Call // incoming: the call this one replaces (RFC 3891)
-	cause      int   // Q.850 cause for the terminal event, when known
-	byeCause   int   // Q.850 cause to send in our BYE's Reason header
+	replaces   *Call             // incoming: the call this one replaces (RFC 3891)
+	cause      int               // Q.850 cause for the terminal event, when known
+	byeCause   int               // Q.850 cause to send in our BYE's Reason header
+	srtp       *media.SRTPConfig // negotiated SRTP keys; nil = plain RTP
+	srtpOff    *sdes.Offer       // outgoing: the keys of our initial offer
+	presented  *DialOptions      // outgoing: the identity DialWith presents
 }
 
 // ID returns the Call-ID.
@@ -274,6 +278,15 @@ func (c *Call) ended() bool {
 // startMedia starts RTP towards the negotiated peer; mute keeps our
 // sending side silent (the negotiated direction excludes sending).
 func (c *Call) startMedia(sel sdp.Selection, mute bool) error {
+	c.mu.Lock()
+	cfg := c.srtp
+	c.mu.Unlock()
+	return c.startMediaSRTP(sel, cfg, mute)
+}
+
+// startMediaSRTP is startMedia with the SRTP keys (nil: plain RTP) of a
+// new offer/answer exchange, which become the call's on success.
+func (c *Call) startMediaSRTP(sel sdp.Selection, cfg *media.SRTPConfig, mute bool) error {
 	cd, ok := media.CodecByName(strings.ToUpper(sel.Codec.Name))
 	if !ok {
 		return fmt.Errorf("sip: codec %s not supported", sel.Codec.Name)
@@ -285,6 +298,7 @@ func (c *Call) startMedia(sel sdp.Selection, mute bool) error {
 		RemoteRTP:  &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.Port},
 		RemoteRTCP: &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.RTCPPort},
 		Mute:       mute,
+		SRTP:       cfg,
 	}
 	if pt := sel.Remote.Ptime; pt >= 10*time.Millisecond && pt <= 60*time.Millisecond && pt%(10*time.Millisecond) == 0 {
 		p.Ptime = pt
@@ -297,6 +311,7 @@ func (c *Call) startMedia(sel sdp.Selection, mute bool) error {
 	}
 	c.mu.Lock()
 	c.media = c.ms
+	c.srtp = cfg
 	c.codec = cd.Name
 	c.mute = mute
 	c.mu.Unlock()

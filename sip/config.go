@@ -12,7 +12,9 @@ import (
 
 	sipgo "github.com/emiago/sipgo/sip"
 
+	"tipring/sip/guard"
 	"tipring/sip/media"
+	"tipring/sip/sdes"
 )
 
 // Config configures a UA.
@@ -55,6 +57,13 @@ type Config struct {
 	// registrars and proxies given by name (NAPTR, SRV, A/AAAA, RFC 3263).
 	// Default: the first nameserver of /etc/resolv.conf.
 	DNSServer string
+	// Guard, when set, defends the UA: every request passes its Admit
+	// first, INVITEs for unknown users count as UnknownPeer failures and
+	// are answered without telling them from known ones (see doc.go). The
+	// same Guard may be shared with the management API, which edits its
+	// lists. nil means no checks (a trusted network).
+	Guard *guard.Guard
+
 	// Failback is how often a registration held by a backup server (or a
 	// lower-priority DNS record) tries the servers before it again; default
 	// 60 s.
@@ -91,6 +100,12 @@ type Account struct {
 	// at the registrar (or proxy); the Handler receives them when it
 	// implements MWIHandler.
 	MWI bool
+	// SRTP is the media encryption policy (RFC 4568 SDES, RFC 3711):
+	// "off" (default), "optional" or "mandatory"; see package sdes.
+	SRTP string
+	// Trusted says the next hop is in our RFC 3325 trust domain: calls
+	// placed with DialWith carry P-Asserted-Identity.
+	Trusted bool
 }
 
 // Defaults.
@@ -117,6 +132,7 @@ type account struct {
 	registrar *sipgo.Uri // nil = no registration
 	proxy     *sipgo.Uri // nil = send to the Request-URI
 	backups   []*sipgo.Uri
+	srtp      sdes.Policy
 	// proxyIsRegistrar: no Proxy was configured, INVITEs go where the
 	// registration currently is.
 	proxyIsRegistrar bool
@@ -287,6 +303,11 @@ func parseAccount(a Account) (*account, error) {
 		return nil, fmt.Errorf("sip: config: account %s: display name must not contain quotes, backslashes or line breaks", a.Name)
 	}
 	acc := &account{Account: a}
+	pol, err := sdes.ParsePolicy(a.SRTP)
+	if err != nil {
+		return nil, fmt.Errorf("sip: config: account %s: %w", a.Name, err)
+	}
+	acc.srtp = pol
 	parse := func(what, s string) (*sipgo.Uri, error) {
 		if s == "" {
 			return nil, nil
@@ -303,7 +324,6 @@ func parseAccount(a Account) (*account, error) {
 		}
 		return &u, nil
 	}
-	var err error
 	if acc.registrar, err = parse("registrar", a.Registrar); err != nil {
 		return nil, err
 	}

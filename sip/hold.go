@@ -181,6 +181,10 @@ func (c *Call) marshalLocal(s *sdp.Session) []byte {
 // reoffer sends a re-INVITE with a new offer and applies the answer.
 func (c *Call) reoffer(codec string) error {
 	offer := c.localOffer(codec)
+	off, err := c.srtpOffer(&offer)
+	if err != nil {
+		return fmt.Errorf("sip: re-INVITE %s: %w", c.id, err)
+	}
 	body := c.marshalLocal(sdp.Offer(sdp.Origin{}, offer))
 	hdrs := []sipgo_sip.Header{
 		sipgo_sip.NewHeader("Allow", allowMethods),
@@ -209,8 +213,12 @@ func (c *Call) reoffer(codec string) error {
 	if err != nil {
 		return fmt.Errorf("sip: re-INVITE %s: answer: %w", c.id, err)
 	}
+	cfg, err := completeSRTP(off, sel)
+	if err != nil {
+		return fmt.Errorf("sip: re-INVITE %s: answer: %w", c.id, err)
+	}
 	mute := !canSend(offer.Direction) || !canRecv(sel.Remote.Direction)
-	if err := c.startMedia(sel, mute); err != nil {
+	if err := c.startMediaSRTP(sel, cfg, mute); err != nil {
 		return fmt.Errorf("sip: re-INVITE %s: %w", c.id, err)
 	}
 	c.mu.Lock()
@@ -245,9 +253,13 @@ func (c *Call) answerOffer(body []byte) ([]byte, int, string) {
 	if err != nil {
 		return nil, 488, "Not Acceptable Here"
 	}
+	cfg, err := c.answerSRTP(ans, sel)
+	if err != nil {
+		return nil, 488, "Not Acceptable Here"
+	}
 	dir := answerDirection(sel.Remote.Direction, hold)
 	setDirection(ans, dir)
-	if err := c.startMedia(sel, !canSend(dir)); err != nil {
+	if err := c.startMediaSRTP(sel, cfg, !canSend(dir)); err != nil {
 		return nil, 488, "Not Acceptable Here"
 	}
 	c.mu.Lock()

@@ -34,7 +34,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	}
 	a := u.matchAccount(req)
 	if a == nil {
-		u.respond(req, tx, 404, "Not Found")
+		u.rejectUnknownUser(req, tx)
 		return
 	}
 	if se, _, ok := parseSessionExpires(req); ok && u.sessionTimersOn() && se < u.cfg.MinSE {
@@ -85,6 +85,12 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		} else {
 			u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `305 - "Incompatible media format"`))
 		}
+		return
+	}
+	if c.srtp, err = c.answerSRTP(ans, sel); err != nil {
+		// RFC 4568 §7.1.2: no acceptable crypto under the policy.
+		_ = ms.Close()
+		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `305 - "SRTP policy not met"`))
 		return
 	}
 	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: u.contact(a.User, req.Transport())}

@@ -59,13 +59,16 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	}
 	c.offer.DTMF = sdp.Format{PT: u.cfg.DTMFPT, Name: sdp.TelephoneEvent, Rate: 8000, Fmtp: "0-16"}
 	c.offer.HasDTMF = true
+	if c.srtpOff, err = c.srtpOffer(&c.offer); err != nil {
+		_ = ms.Close()
+		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
+	}
 	body := sdp.Offer(c.origin(), c.offer).Marshal()
 	c.lastSDP = body
 
 	req := sipgo_sip.NewRequest(sipgo_sip.INVITE, recipient)
-	aor := u.aor(a)
 	c.localTag = randomToken(8)
-	from := &sipgo_sip.FromHeader{DisplayName: a.DisplayName, Address: aor, Params: sipgo_sip.NewParams()}
+	from, idHdrs := u.fromHeader(c, a)
 	from.Params.Add("tag", c.localTag)
 	toURI := *recipient.Clone()
 	toURI.UriParams, toURI.Headers = nil, nil
@@ -86,6 +89,9 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	for _, h := range u.inviteTimerHeaders(u.cfg.SessionExpires) {
 		req.AppendHeader(h)
 	}
+	for _, h := range idHdrs {
+		req.AppendHeader(h)
+	}
 	for _, h := range extra {
 		req.AppendHeader(h)
 	}
@@ -102,7 +108,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 		}
 	}
 
-	c.local = partyFrom(a.DisplayName, aor)
+	c.local = partyFrom(from.DisplayName, from.Address)
 	c.remote = partyFrom("", toURI)
 	if !u.addCall(c) {
 		_ = ms.Close()
@@ -282,7 +288,11 @@ func (c *Call) applyAnswer(body []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := c.startMedia(sel, !canRecv(sel.Remote.Direction)); err != nil {
+	cfg, err := completeSRTP(c.srtpOff, sel)
+	if err != nil {
+		return err
+	}
+	if err := c.startMediaSRTP(sel, cfg, !canRecv(sel.Remote.Direction)); err != nil {
 		return err
 	}
 	c.mu.Lock()

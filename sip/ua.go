@@ -24,7 +24,8 @@ type Handler interface {
 	// c.Reject. A call the handler leaves untouched for 32 s (64*T1, the
 	// INVITE transaction timeout of RFC 3261 17.1.1.2) is answered with
 	// 480 Temporarily Unavailable; one that rings without an answer for
-	// 5 minutes likewise. INVITEs matching no account get 404.
+	// 5 minutes likewise. INVITEs matching no account get 404, or with
+	// a Config.Guard 480 unless the source is allow-listed.
 	OnIncoming(account string, c *Call)
 }
 
@@ -112,17 +113,17 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if c.Keepalive > 0 {
 		u.probes = newProbers(u)
 	}
-	srv.OnInvite(u.onInvite)
-	srv.OnAck(u.onAck)
-	srv.OnBye(u.onBye)
-	srv.OnCancel(u.onCancel)
-	srv.OnOptions(u.onOptions)
-	srv.OnPrack(u.onPrack)
-	srv.OnUpdate(u.onUpdate)
-	srv.OnRefer(u.onRefer)
-	srv.OnNotify(u.onNotify)
-	srv.OnInfo(u.onInfo)
-	srv.OnNoRoute(u.onNoRoute)
+	srv.OnInvite(u.guarded(u.onInvite))
+	srv.OnAck(u.guarded(u.onAck))
+	srv.OnBye(u.guarded(u.onBye))
+	srv.OnCancel(u.guarded(u.onCancel))
+	srv.OnOptions(u.guarded(u.onOptions))
+	srv.OnPrack(u.guarded(u.onPrack))
+	srv.OnUpdate(u.guarded(u.onUpdate))
+	srv.OnRefer(u.guarded(u.onRefer))
+	srv.OnNotify(u.guarded(u.onNotify))
+	srv.OnInfo(u.guarded(u.onInfo))
+	srv.OnNoRoute(u.guarded(u.onNoRoute))
 	return u, nil
 }
 

@@ -164,9 +164,19 @@ func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ua, err := sip.New(sipConfig(cfg, log), gw)
+	g, err := newGuard(cfg.Security)
 	if err != nil {
 		return err
+	}
+	sc := sipConfig(cfg, log)
+	sc.Guard = g
+	ua, err := sip.New(sc, gw)
+	if err != nil {
+		return err
+	}
+	var security api.Security
+	if g != nil {
+		security = g
 	}
 	gw.AttachSIP(ua)
 
@@ -181,6 +191,7 @@ func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
 		ConfigCheck: func(b []byte) error { _, err := config.Parse(b, "config"); return err },
 		Logger:      log.With("component", "api"),
 		Version:     version,
+		Security:    security,
 	})
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -264,6 +275,7 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 			Password: a.Password, DisplayName: a.DisplayName,
 			Registrar: a.Registrar, Proxy: a.Proxy,
 			Expires: time.Duration(a.Expires) * time.Second,
+			SRTP:    a.SRTP,
 		})
 	}
 	return sc

@@ -91,6 +91,9 @@ type Options struct {
 	ConfigCheck func([]byte) error
 	Logger      *slog.Logger
 	Version     string
+	// Security is the SIP guard; nil makes the /api/v1/security routes
+	// answer 404.
+	Security Security
 }
 
 // MaxBodyBytes bounds every request body.
@@ -114,6 +117,9 @@ func NewHandler(o Options) http.Handler {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	reg := prometheus.NewRegistry()
+	if o.Security != nil {
+		reg.MustRegister(newSecurityCollector(o.Security))
+	}
 	s.metrics = newMetricsHandler(reg, o.Gateway, o.Version, s.log)
 
 	m := s.mux
@@ -125,6 +131,7 @@ func NewHandler(o Options) http.Handler {
 	m.HandleFunc("POST /api/v1/config/check", s.configCheck)
 	m.HandleFunc("GET /api/v1/sim", s.simSnapshot)
 	m.HandleFunc("POST /api/v1/sim/{target}/{port}/{op}", s.simDo)
+	s.routeSecurity(m)
 	m.Handle("GET /metrics", s.metrics)
 	m.HandleFunc("GET /{$}", s.static("web/index.html", "text/html; charset=utf-8"))
 	m.HandleFunc("GET /app.js", s.static("web/app.js", "text/javascript; charset=utf-8"))

@@ -18,7 +18,16 @@
 //	                             {"digits","freq","level","seconds","number","name"};
 //	                             answer {"data":...,"samples":N}, or for record with
 //	                             ?format=wav or Accept: audio/wav a 16-bit 8 kHz mono WAV file
-//	GET  /metrics                Prometheus text exposition
+//	GET    /api/v1/security/blocked        []guard.Entry, soonest release first
+//	POST   /api/v1/security/blocked        {"addr","seconds","reason"}: block a source
+//	                                       (seconds 0 = the configured block_for)
+//	DELETE /api/v1/security/blocked/{addr} lift a block: 204, or 404 if not blocked
+//	GET    /api/v1/security/allow          {"prefixes":[...]}; PUT replaces the list
+//	GET    /api/v1/security/deny           {"prefixes":[...]}; PUT replaces the list
+//	GET    /api/v1/security/stats          guard.Stats
+//	                             (all 404 when the daemon runs without a SIP guard)
+//	GET  /metrics                Prometheus text exposition; with a SIP guard also
+//	                             tipring_sip_blocked_sources, tipring_sip_dropped_total{reason}
 //	GET  /                       web UI (index.html + app.js, embedded)
 //
 // Every error is JSON {"error":"..."}: 400 for malformed input (bad port

@@ -18,6 +18,7 @@ type File struct {
 	DataDir  string    `yaml:"data_dir"`
 	HTTP     HTTP      `yaml:"http"`
 	SIP      SIP       `yaml:"sip"`
+	Security Security  `yaml:"security"`
 	Accounts []Account `yaml:"accounts"`
 	Dialplan Dialplan  `yaml:"dialplan"`
 	FXS      FXS       `yaml:"fxs"`
@@ -88,6 +89,39 @@ type Account struct {
 	Registrar   string `yaml:"registrar"` // sip: or sips: URI; "" = do not register
 	Proxy       string `yaml:"proxy"`     // outbound proxy URI; "" = none
 	Expires     int    `yaml:"expires"`   // requested registration lifetime, seconds
+	SRTP        string `yaml:"srtp"`      // off (default), optional, mandatory
+}
+
+// Security configures the SIP guard (package sip/guard). Zero values take
+// the guard's defaults.
+type Security struct {
+	// Off runs the SIP side without a guard (a closed, trusted network).
+	Off            bool          `yaml:"off"`
+	FailureLimit   int           `yaml:"failure_limit"`  // failures within failure_window that block
+	FailureWindow  time.Duration `yaml:"failure_window"` // sliding window of failures
+	BlockFor       time.Duration `yaml:"block_for"`      // first block; doubled per repeat offence
+	MaxBlockFor    time.Duration `yaml:"max_block_for"`  // cap of the doubling
+	Allow          []string      `yaml:"allow"`          // CIDRs or addresses never blocked nor rate-limited
+	Deny           []string      `yaml:"deny"`           // CIDRs or addresses always dropped
+	Rates          SecurityRates `yaml:"rates"`
+	MaxMessageSize int           `yaml:"max_message_size"` // bytes; larger is 513
+	MaxHeaders     int           `yaml:"max_headers"`      // header fields; more is 400
+	BlockedReply   string        `yaml:"blocked_reply"`    // drop (default) or 403
+}
+
+// SecurityRates are the per-source token buckets by method class; a class
+// left out keeps the guard's default.
+type SecurityRates struct {
+	Invite   Rate `yaml:"invite"`
+	Register Rate `yaml:"register"`
+	Options  Rate `yaml:"options"`
+	Other    Rate `yaml:"other"`
+}
+
+// Rate is one token bucket: per_second requests on average, burst at once.
+type Rate struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
 }
 
 // Dialplan holds the FXS digit collection settings.

@@ -24,6 +24,18 @@
 //	sip.rtp_ports            string    RTP port range LOW-HIGH                 10000-10999
 //	sip.codecs               [string]  subset of PCMU, PCMA, by preference     [PCMU, PCMA]
 //	sip.dtmf_pt              int       RFC 4733 payload type, 96-127           101
+//	security.off             bool      run SIP without the guard               false
+//	security.failure_limit   int       failures that block, 0-10000            5
+//	security.failure_window  duration  sliding window of failures              1m
+//	security.block_for       duration  first block (doubles per offence)       10m
+//	security.max_block_for   duration  cap of the doubling                     24h
+//	security.allow           [string]  CIDRs/addresses never blocked           []
+//	security.deny            [string]  CIDRs/addresses always dropped          []
+//	security.rates.{invite,register,options,other}.per_second / .burst
+//	                         float/int per-source token bucket                 5/20 2/20 2/10 50/200
+//	security.max_message_size int      bytes, 1024-65535 (513 above)           65535
+//	security.max_headers     int       header fields, 16-1000 (400 above)      256
+//	security.blocked_reply   string    drop or 403                             drop
 //	accounts[]               list      SIP accounts                            none
 //	  .name                  string    unique; ports and routes refer to it
 //	  .user                  string    AOR user part
@@ -34,6 +46,7 @@
 //	  .registrar             string    sip:/sips: URI; "" = no REGISTER
 //	  .proxy                 string    outbound proxy sip:/sips: URI; "" = none
 //	  .expires               int       registration lifetime, >= 60 s         3600
+//	  .srtp                  string    off, optional, mandatory (SDES-SRTP)    off
 //	dialplan.digit_map       string    ATA digit map (see CheckDigitMap)       2xxx|9x.T|*xx
 //	dialplan.inter_digit     duration  long inter-digit timer T                4s
 //	dialplan.short_inter_digit duration short inter-digit timer S              1500ms

@@ -2,12 +2,14 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 
 	"tipring/gateway"
+	"tipring/sip/guard"
 	"tipring/telephony/fxs"
 )
 
@@ -278,6 +280,7 @@ func (f *File) validate(errs *ErrorList) {
 	}
 
 	f.validateSIP(bad)
+	f.validateSecurity(bad)
 
 	accounts := map[string]int{}
 	for i, a := range f.Accounts {
@@ -293,6 +296,9 @@ func (f *File) validate(errs *ErrorList) {
 			} else {
 				accounts[a.Name] = i
 			}
+		}
+		if a.SRTP != "" && !contains(SRTPPolicies, a.SRTP) {
+			bad(p+".srtp", "%q is not an SRTP policy (%s)", a.SRTP, strings.Join(SRTPPolicies, ", "))
 		}
 		if a.User == "" {
 			bad(p+".user", "missing: the SIP user part (e.g. \"2001\")")
@@ -619,4 +625,58 @@ func (f *File) validateLines(chans map[[2]int]int, refAccount func(field, name s
 		}
 	}
 	return names, groups
+}
+
+// SRTPPolicies are the values of accounts[].srtp.
+var SRTPPolicies = []string{"off", "optional", "mandatory"}
+
+func (f *File) validateSecurity(bad func(field, format string, args ...any)) {
+	s := &f.Security
+	if s.FailureLimit < 0 || s.FailureLimit > 10000 {
+		bad("security.failure_limit", "%d is outside 0-10000 (0 = default)", s.FailureLimit)
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"security.failure_window", s.FailureWindow}, {"security.block_for", s.BlockFor}, {"security.max_block_for", s.MaxBlockFor}} {
+		if d.v < 0 || d.v > 366*24*time.Hour {
+			bad(d.field, "%v is outside 0-8784h (0 = default)", d.v)
+		}
+	}
+	if s.MaxBlockFor > 0 && s.BlockFor > s.MaxBlockFor {
+		bad("security.max_block_for", "%v is shorter than block_for %v", s.MaxBlockFor, s.BlockFor)
+	}
+	for _, l := range []struct {
+		field string
+		v     []string
+	}{{"security.allow", s.Allow}, {"security.deny", s.Deny}} {
+		for i, e := range l.v {
+			if _, err := guard.ParsePrefixes([]string{e}); err != nil {
+				bad(fmt.Sprintf("%s[%d]", l.field, i), "%q is not an address or CIDR prefix", e)
+			}
+		}
+	}
+	for _, r := range []struct {
+		field string
+		v     Rate
+	}{{"security.rates.invite", s.Rates.Invite}, {"security.rates.register", s.Rates.Register}, {"security.rates.options", s.Rates.Options}, {"security.rates.other", s.Rates.Other}} {
+		if r.v.PerSecond < 0 || r.v.PerSecond > 100000 || math.IsNaN(r.v.PerSecond) {
+			bad(r.field+".per_second", "%v is outside 0-100000", r.v.PerSecond)
+		}
+		if r.v.Burst < 0 || r.v.Burst > 100000 {
+			bad(r.field+".burst", "%d is outside 0-100000", r.v.Burst)
+		}
+		if r.v.Burst > 0 && r.v.PerSecond == 0 {
+			bad(r.field+".per_second", "missing: a burst needs a rate")
+		}
+	}
+	if s.MaxMessageSize != 0 && (s.MaxMessageSize < 1024 || s.MaxMessageSize > 65535) {
+		bad("security.max_message_size", "%d is outside 1024-65535 bytes", s.MaxMessageSize)
+	}
+	if s.MaxHeaders != 0 && (s.MaxHeaders < 16 || s.MaxHeaders > 1000) {
+		bad("security.max_headers", "%d is outside 16-1000", s.MaxHeaders)
+	}
+	if s.BlockedReply != "" && s.BlockedReply != "drop" && s.BlockedReply != "403" {
+		bad("security.blocked_reply", "%q is neither drop nor 403", s.BlockedReply)
+	}
 }

@@ -158,6 +158,22 @@ type Audio struct {
 	HasDTMF   bool
 	Ptime     time.Duration // packetisation time; 0 = not stated
 	Direction Direction
+	// Proto is the m= line transport protocol: ProtoAVP ("" means it) or
+	// ProtoSAVP (RFC 3711 §12).
+	Proto string
+	// Crypto holds the values of the section's a=crypto attributes (RFC
+	// 4568 §9.1) in order, without the "crypto:" prefix.
+	Crypto []string
+}
+
+// The audio transport protocols accepted (RFC 3551, RFC 3711 §12).
+const (
+	ProtoAVP  = "RTP/AVP"
+	ProtoSAVP = "RTP/SAVP"
+)
+
+func isRTPProto(p string) bool {
+	return strings.EqualFold(p, ProtoAVP) || strings.EqualFold(p, ProtoSAVP)
 }
 
 // Offer builds an offer (RFC 3264 5) for a single audio stream. Every codec
@@ -187,7 +203,11 @@ func newSession(origin Origin, addr netip.Addr) *Session {
 }
 
 func audioMedia(a Audio) Media {
-	m := Media{Type: "audio", Port: a.Port, Proto: "RTP/AVP"}
+	proto := a.Proto
+	if proto == "" {
+		proto = ProtoAVP
+	}
+	m := Media{Type: "audio", Port: a.Port, Proto: proto}
 	formats := append([]Format(nil), a.Codecs...)
 	if a.HasDTMF {
 		formats = append(formats, a.DTMF)
@@ -207,6 +227,9 @@ func audioMedia(a Audio) Media {
 	}
 	if a.Ptime > 0 {
 		m.Attributes = append(m.Attributes, Attribute{Key: "ptime", Value: strconv.Itoa(int(a.Ptime / time.Millisecond))})
+	}
+	for _, c := range a.Crypto {
+		m.Attributes = append(m.Attributes, Attribute{Key: "crypto", Value: c})
 	}
 	dir := a.Direction
 	if dir == "" {
@@ -229,7 +252,12 @@ func (s *Session) remoteAudio(m *Media) (Audio, error) {
 	if err != nil {
 		return Audio{}, fmt.Errorf("%w: connection address %q is not an IP address", ErrMalformed, c.Address)
 	}
-	a := Audio{Addr: addr, Port: m.Port, Direction: s.Direction(m)}
+	a := Audio{Addr: addr, Port: m.Port, Direction: s.Direction(m), Proto: m.Proto}
+	for _, at := range m.Attributes {
+		if strings.EqualFold(at.Key, "crypto") {
+			a.Crypto = append(a.Crypto, at.Value)
+		}
+	}
 	a.RTCPPort = m.Port + 1
 	if v, ok := m.Attr("rtcp"); ok {
 		f := strings.Fields(v)
@@ -259,7 +287,9 @@ func (s *Session) remoteAudio(m *Media) (Audio, error) {
 // Selection is the outcome of an offer/answer exchange for the audio stream.
 type Selection struct {
 	Codec  Format // the one voice codec both sides use
-	Remote Audio  // the peer's address, ports, ptime, direction and DTMF format
+	Remote Audio  // the peer's address, ports, ptime, direction, DTMF format, protocol and keys
+	// Index is the position of the audio section in the session's Media.
+	Index int
 }
 
 // Answer builds the answer to offer (RFC 3264 6). It takes the first audio
@@ -275,7 +305,7 @@ func Answer(offer *Session, origin Origin, local Audio, supported []string) (*Se
 	var sel Selection
 	for i := range offer.Media {
 		m := &offer.Media[i]
-		if !strings.EqualFold(m.Type, "audio") || m.Port == 0 || !strings.EqualFold(m.Proto, "RTP/AVP") {
+		if !strings.EqualFold(m.Type, "audio") || m.Port == 0 || !isRTPProto(m.Proto) {
 			continue
 		}
 		ra, err := offer.remoteAudio(m)
@@ -286,7 +316,7 @@ func Answer(offer *Session, origin Origin, local Audio, supported []string) (*Se
 		if !ok {
 			continue
 		}
-		chosen, sel = i, Selection{Codec: codec, Remote: ra}
+		chosen, sel = i, Selection{Codec: codec, Remote: ra, Index: i}
 		break
 	}
 	if chosen < 0 {
@@ -305,6 +335,7 @@ func Answer(offer *Session, origin Origin, local Audio, supported []string) (*Se
 			continue
 		}
 		a := local
+		a.Proto = om.Proto // RFC 3264 §6: the answer keeps the offer's protocol
 		a.Codecs = []Format{sel.Codec}
 		a.HasDTMF = sel.Remote.HasDTMF
 		if a.HasDTMF {
@@ -351,7 +382,7 @@ func ReadAnswer(answer *Session, offered Audio) (Selection, error) {
 		for _, f := range ra.Codecs {
 			for _, o := range offered.Codecs {
 				if f.Is(o.Name, o.Rate) {
-					return Selection{Codec: f, Remote: ra}, nil
+					return Selection{Codec: f, Remote: ra, Index: i}, nil
 				}
 			}
 		}

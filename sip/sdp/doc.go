@@ -21,6 +21,10 @@
 //     the reverse of the offered one (RFC 3264 6.1). Without a common codec
 //     it returns ErrNoCommonCodec (the caller's 488).
 //   - ReadAnswer checks an answer against what was offered.
+//   - Audio m= lines may be RTP/AVP or RTP/SAVP (RFC 3711 §12); the answer
+//     keeps the offer's protocol (RFC 3264 6). Audio.Crypto carries the
+//     a=crypto values (RFC 4568 §9.1) both ways; choosing and checking keys
+//     is package sdes's work, not this one's.
 //
 // Payload types without a=rtpmap resolve through the static table of
 // RFC 3551 6 (table 4). Connection addresses must be IP literals.

@@ -297,3 +297,43 @@ func BenchmarkAnswer(b *testing.B) {
 		_ = ans.Marshal()
 	}
 }
+
+func TestRFC3711SAVPAnswerKeepsProto(t *testing.T) {
+	offer, err := Parse(crlf(`v=0
+o=- 1 1 IN IP4 127.0.0.1
+s=-
+c=IN IP4 127.0.0.1
+t=0 0
+m=audio 4000 RTP/SAVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz
+a=sendrecv
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := Audio{Addr: netip.MustParseAddr("127.0.0.1"), Port: 5000, Crypto: []string{"1 AES_CM_128_HMAC_SHA1_80 inline:abc"}}
+	ans, sel, err := Answer(offer, Origin{}, local, []string{"PCMU"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.Remote.Proto != ProtoSAVP || len(sel.Remote.Crypto) != 1 || sel.Index != 0 {
+		t.Fatalf("selection %+v", sel)
+	}
+	if !strings.HasPrefix(sel.Remote.Crypto[0], "1 AES_CM_128_HMAC_SHA1_80 inline:") {
+		t.Fatalf("crypto %q", sel.Remote.Crypto[0])
+	}
+	b := string(ans.Marshal())
+	if !strings.Contains(b, "m=audio 5000 RTP/SAVP 0 101\r\n") || !strings.Contains(b, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc\r\n") {
+		t.Fatalf("answer:\n%s", b)
+	}
+	back, err := Parse(ans.Marshal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := ReadAnswer(back, Audio{Codecs: []Format{{PT: 0, Name: "PCMU", Rate: 8000}}})
+	if err != nil || rs.Remote.Proto != ProtoSAVP || len(rs.Remote.Crypto) != 1 {
+		t.Fatalf("read answer %+v %v", rs, err)
+	}
+}
