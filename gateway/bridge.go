@@ -2,8 +2,12 @@ package gateway
 
 import (
 	"sync/atomic"
+	"time"
 
+	"tipring/hal"
+	"tipring/sip"
 	"tipring/sip/media"
+	"tipring/telephony/fxo"
 )
 
 // frameRing is a single-producer single-consumer queue of audio frames: the
@@ -81,4 +85,58 @@ func (l mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
 		return 0, false, false
 	}
 	return ev.Digit, ev.End, true
+}
+
+// lineLeg is the leg of a PSTN line in a call with a SIP party: the media
+// session plus the digits the SIP call receives in INFO requests (RFC 6086
+// application/dtmf-relay). An INFO digit begins at once and ends after the
+// duration the sender stated (100 ms if none), counted in frames; a flash
+// ('!': RFC 4733 event 16 or INFO Signal=16) makes the line loop flash the
+// line. Only the line's channel loop uses it.
+type lineLeg struct {
+	mediaLeg
+	sc       *sip.Call
+	frame    time.Duration
+	info     byte          // the INFO digit playing
+	infoLeft time.Duration // how long it still plays
+	infoEnd  bool          // its end is due
+}
+
+func newLineLeg(sc *sip.Call, frameSamples int) *lineLeg {
+	return &lineLeg{mediaLeg: mediaLeg{sc.Media()}, sc: sc, frame: hal.FrameDuration(frameSamples)}
+}
+
+func (l *lineLeg) Pull(frame []int16) {
+	l.mediaLeg.Pull(frame)
+	if l.infoLeft > 0 {
+		l.infoLeft -= l.frame
+		if l.infoLeft <= 0 {
+			l.infoEnd = true
+		}
+	}
+}
+
+func (l *lineLeg) NextDTMF() (digit byte, end bool, ok bool) {
+	if d, e, ok := l.mediaLeg.NextDTMF(); ok {
+		return d, e, true
+	}
+	if l.infoEnd {
+		l.infoEnd = false
+		return l.info, true, true
+	}
+	if l.infoLeft > 0 {
+		return 0, false, false
+	}
+	d, ok := l.sc.PollInfoDTMF()
+	if !ok {
+		return 0, false, false
+	}
+	if d.Digit == fxo.FlashDigit {
+		return d.Digit, false, true
+	}
+	l.info, l.infoLeft = d.Digit, d.Duration
+	if l.infoLeft <= 0 {
+		l.infoLeft = 100 * time.Millisecond
+	}
+	return d.Digit, false, true
 }

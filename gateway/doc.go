@@ -20,6 +20,14 @@
 // P-Asserted-Identity, Alert-Info, 181, re-INVITE hold, REFER) are used
 // through small interfaces that sip.Call satisfies as it gains them.
 //
+// SIP message waiting (OnMWI, sip.MWIHandler) reaches the port bound to
+// the account (lamp, on-hook VMWI message, stutter dial tone). Transfer
+// by hang-up with SIP parties uses REFER (sipapi.go transferSIP): Replaces
+// for an attended transfer, a plain REFER after cancelling a ringing
+// consultation call; the port is freed at once and the calls end with the
+// far ends' BYE. A flash from a SIP party (RFC 4733 event 16 or INFO)
+// bridged to a PSTN line flashes the line (lineLeg in bridge.go).
+//
 // PSTN lines (lines.go): the FXO ports of Config.Lines run telephony/fxo
 // channel loops beside the FXS ports. A route with Lines or Group sends a
 // number out on a line: a hunt picks a free one (linear by LineConfig.Order,

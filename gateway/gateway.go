@@ -800,10 +800,11 @@ func (g *Gateway) portHungUp(p *port) {
 // answered, blind while it still rings. Both parties must be local ports;
 // SIP parties need REFER (see the report in doc.go).
 func (g *Gateway) transfer(p *port, held, consult *call) bool {
+	if held.sc != nil || consult.sc != nil {
+		return g.transferSIP(p, held, consult)
+	}
 	x, y := held.other(p), consult.other(p)
-	if x == nil || y == nil || held.sc != nil || consult.sc != nil || x == y {
-		// Transfers involving SIP parties need REFER from the gateway's
-		// side (sip.Call.TransferReplacing); not wired yet.
+	if x == nil || y == nil || x == y {
 		return false
 	}
 	attended := !consult.answer.IsZero()
@@ -974,8 +975,8 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 			c.state = "connected"
 			c.codec = c.sc.Codec()
 			c.ln.p.Answer()
-			if m := c.sc.Media(); m != nil {
-				c.ln.p.Attach(mediaLeg{m})
+			if c.sc.Media() != nil {
+				c.ln.p.Attach(newLineLeg(c.sc, c.ln.ch.FrameSamples()))
 			}
 		}
 	case sip.EventFailed:

@@ -381,8 +381,8 @@ func (g *Gateway) onLineNote(ln *line, n fxo.Note) {
 				g.endCall(c, "sip answer: "+err.Error())
 				return
 			}
-			if m := c.sc.Media(); m != nil {
-				ln.p.Attach(mediaLeg{m})
+			if c.sc.Media() != nil {
+				ln.p.Attach(newLineLeg(c.sc, ln.ch.FrameSamples()))
 			}
 			c.codec = c.sc.Codec()
 		}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -104,4 +105,88 @@ func DistinctiveCadence(alertInfo string) []time.Duration {
 		}
 	}
 	return nil
+}
+
+// OnMWI implements sip.MWIHandler: the mailbox state of an account (RFC
+// 3842 NOTIFY) reaches the phone on the port bound to it as the lamp, an
+// on-hook visual message waiting message and stutter dial tone.
+func (g *Gateway) OnMWI(account string, waiting bool, newMsgs, oldMsgs int) {
+	g.post(func() {
+		p, ok := g.byAccount[account]
+		if !ok {
+			g.log.Debug("message waiting for an account without a port", "account", account)
+			return
+		}
+		g.log.Info("message waiting", "port", p.name(), "waiting", waiting, "new", newMsgs, "old", oldMsgs)
+		p.p.SetMessageWaiting(fxs.MessageWaiting{Waiting: waiting, Count: newMsgs, Time: g.now()})
+	})
+}
+
+var _ sip.MWIHandler = (*Gateway)(nil)
+
+// transferTimeout bounds a SIP transfer from REFER to the final NOTIFY.
+const transferTimeout = time.Minute
+
+// transferSIP hands the held SIP party of port p to the party of its
+// consultation call when the phone hangs up (REFER, RFC 3515): attended
+// (Refer-To with Replaces naming the consultation dialog, RFC 3891) once
+// the consultation call was answered, blind (the ringing consultation call
+// is cancelled and the held party is referred to its target) before. The
+// port is detached from both calls at once; the calls stay in the table
+// until their far ends send BYE (the transferee after the transfer, the
+// replaced party on Replaces). A failed transfer hangs both up. Only SIP
+// to SIP transfers are offered; false leaves the rest to the caller.
+func (g *Gateway) transferSIP(p *port, held, consult *call) bool {
+	if held.sc == nil || consult.sc == nil || held.ln != nil || consult.ln != nil {
+		return false
+	}
+	attended := !consult.answer.IsZero()
+	target := consult.dstLeg
+	if consult.dir == "inbound" {
+		target = consult.srcLeg
+	}
+	if !attended && (consult.dir != "outbound" || target == "") {
+		return false
+	}
+	for _, c := range []*call{held, consult} {
+		if c.a == p {
+			c.a = nil
+		}
+		if c.b == p {
+			c.b = nil
+		}
+		delete(c.legs, p)
+		c.state = "transferring"
+	}
+	p.call, p.held, p.conf = nil, nil, false
+	g.log.Info("sip transfer", "port", p.name(), "held", held.id, "consult", consult.id, "attended", attended)
+	hsc, csc := held.sc, consult.sc
+	if !attended {
+		// The transferee calls the target itself; our attempt ends.
+		csc.Hangup()
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), transferTimeout)
+		defer cancel()
+		var err error
+		if attended {
+			err = hsc.TransferReplacing(ctx, csc)
+		} else {
+			err = hsc.Transfer(ctx, target)
+		}
+		g.post(func() {
+			if err == nil {
+				g.log.Info("sip transfer done", "held", held.id, "consult", consult.id)
+				return
+			}
+			g.log.Warn("sip transfer failed", "held", held.id, "consult", consult.id, "err", err)
+			for _, c := range []*call{held, consult} {
+				if !c.ended {
+					c.sc.Hangup()
+					g.endCall(c, "transfer failed")
+				}
+			}
+		})
+	}()
+	return true
 }

@@ -49,6 +49,10 @@
 // coding). The call is answered when the line reverses (answer supervision
 // by polarity) or is assumed answered AnswerDelay after dialling.
 //
+// A leg that reports FlashDigit ('!': RFC 4733 event 16, SIP INFO
+// Signal=16) through DTMFSource makes the port flash the line (Flash)
+// instead of playing a tone: hook flash pass-through from SIP.
+//
 // # Disconnect supervision
 //
 // A call the far end has left is never held open: the port notes

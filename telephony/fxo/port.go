@@ -36,6 +36,10 @@ type DTMFRelay interface {
 	EndDTMF()
 }
 
+// FlashDigit is the digit a DTMFSource reports for a hook flash (RFC 4733
+// event 16, or SIP INFO Signal=16 / hf): the port flashes the line.
+const FlashDigit = '!'
+
 // DTMFSource is implemented by legs that receive digits out of band; the
 // loop plays them to the line as tones.
 type DTMFSource interface {
@@ -448,7 +452,10 @@ type loop struct {
 	leg         AudioLeg
 	audio       bool
 	relaying    bool
-	silence     float64 // mean square below which a frame is silent
+	// flashReq: the leg relayed a hook flash (RFC 4733 event 16 or SIP
+	// INFO, digit '!'); the next frame flashes the line.
+	flashReq bool
+	silence  float64 // mean square below which a frame is silent
 }
 
 // Run is the channel loop. It returns when ctx is done or the channel is
@@ -566,6 +573,10 @@ func (p *Port) step(lp *loop) {
 			lp.evs = append(lp.evs, c.ev)
 		}
 	}
+	if lp.flashReq {
+		lp.flashReq = false
+		lp.evs = append(lp.evs, Event{Kind: EvFlash})
+	}
 
 	// Dialling progress.
 	if lp.line.State == Dialling {
@@ -651,6 +662,11 @@ func (p *Port) step(lp *loop) {
 				d, end, ok := src.NextDTMF()
 				if !ok {
 					break
+				}
+				if d == FlashDigit {
+					// A flash is passed on as a hook flash, not a tone.
+					lp.flashReq = lp.flashReq || !end
+					continue
 				}
 				if end {
 					lp.rgen.Stop()

@@ -77,6 +77,20 @@
 // (Bellcore DR1–DR5, from Alert-Info) replace the zone's cadence per call
 // (Offer.Cadence).
 //
+// # Message waiting
+//
+// SetMessageWaiting (mwi.go) lights the lamp (hal.VMWIIndicator), gives
+// the zone's stutter dial tone instead of dial tone while messages wait
+// (the loop substitutes the tone; Step stays pure), and sends an on-hook
+// visual message waiting message once the line is idle and on hook for a
+// second, never with ringing: GR-30-CORE MDMF 0x82 (SDMF 0x06 with
+// bellcore-sdmf) as plain on-hook FSK; EN 300 659-3 MWI 0x82 (date and
+// time, visual indicator, message count) after a line reversal and DT-AS
+// (EN 300 659-1 clause 6.2), or after a DT-AS or an RP-AS when the port's
+// caller ID uses those; BT SIN 227 after a line reversal and the tone
+// alert. DTMF and NTT ports get the lamp and stutter tone only. Going off
+// hook or a ringing call cuts the message short; it is sent again later.
+//
 // Hook classifies raw hook-switch transitions into off-hook, on-hook (a break
 // longer than the flash window), hook flash (default 100–800 ms) and rotary
 // digits (breaks shorter than a flash, counted until a make longer than the

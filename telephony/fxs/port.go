@@ -121,6 +121,7 @@ const (
 	cmdAttach                        // set the audio leg
 	cmdOffer                         // an offered call's details, then EvRing
 	cmdConference                    // mix two legs
+	cmdMWI                           // message-waiting state
 )
 
 // offer is an Offer prepared for the loop: the caller-ID octets encoded.
@@ -134,6 +135,7 @@ type command struct {
 	ev        Event
 	leg, leg2 AudioLeg
 	offer     *offer
+	mwi       *mwiCmd
 }
 
 // Port runs one FXS channel: the channel loop that owns the hal.Channel,
@@ -159,6 +161,7 @@ type Port struct {
 
 	state   atomic.Uint32
 	offHook atomic.Bool
+	mwi     atomic.Bool
 	frames  atomic.Uint64
 	errs    atomic.Uint64
 
@@ -351,6 +354,15 @@ type loop struct {
 	cwAt     time.Duration
 	swGain   bool // apply gains in the loop
 	rxG, txG float32
+
+	// Message waiting: mwiOn gives stutter dial tone; mwiRaw is the
+	// on-hook message still to send (at mwiAt at the earliest), mw its
+	// progress, mwiRev says the line is reversed for it.
+	mwiOn  bool
+	mwiRaw []byte
+	mw     mwiPhase
+	mwiAt  time.Duration
+	mwiRev bool
 }
 
 // Run is the channel loop. It returns when ctx is done or the channel fails
@@ -509,6 +521,8 @@ func (p *Port) step(lp *loop) {
 			lp.leg, lp.leg2, lp.conf = c.leg, c.leg2, true
 		case cmdOffer:
 			lp.next = c.offer
+		case cmdMWI:
+			p.takeMWI(lp, c.mwi)
 		case cmdEvent:
 			lp.evs = append(lp.evs, c.ev)
 		}
@@ -574,12 +588,14 @@ func (p *Port) step(lp *loop) {
 			if p.ec != nil {
 				p.ec.Reset()
 			}
+			lp.mwiAt = max(lp.mwiAt, lp.now+mwiHoldoff)
 		}
 		p.notify(Note{Kind: NoteState, State: lp.line.State})
 	}
 	sending := lp.cidTx != nil && lp.cidTx.Busy()
 	p.alert(lp, lp.ring.tick(lp.now, sending))
 	p.stepCW(lp)
+	p.stepMWI(lp)
 
 	// Transmit: far-end audio, out-of-band digits from the far end, tones.
 	clear(lp.tx)
@@ -798,7 +814,7 @@ func (p *Port) stepCW(lp *loop) {
 func (p *Port) apply(lp *loop, a Action) {
 	switch a.Kind {
 	case ActTone:
-		if t, ok := p.zone.Tones[a.Tone]; ok {
+		if t, ok := p.zone.Tones[p.dialTone(lp, a.Tone)]; ok {
 			lp.gen.Start(t)
 		} else {
 			lp.gen.Stop()
@@ -806,6 +822,7 @@ func (p *Port) apply(lp *loop, a Action) {
 	case ActToneOff:
 		lp.gen.Stop()
 	case ActRing:
+		p.abortMWI(lp)
 		lp.cur, lp.next = lp.next, nil
 		method := p.cfg.CallerID.Alerting
 		data := lp.cidTx != nil && lp.cur != nil && lp.cur.cid != nil
