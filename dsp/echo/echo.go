@@ -155,7 +155,12 @@ func (c *Canceller) SetNLP(on bool) { c.nlpOn = on }
 func (c *Canceller) Disabled() bool { return c.tone.disabled }
 
 // Stats returns the latest estimates.
-func (c *Canceller) Stats() Stats { return c.stats }
+func (c *Canceller) Stats() Stats {
+	st := c.stats
+	st.ERL = powerDB(float64(c.pr)) - powerDB(float64(c.pd))
+	st.ERLE = powerDB(float64(c.pd)) - powerDB(float64(c.pe))
+	return st
+}
 
 // Process cancels echo for one frame. rin is the far-end signal sent toward
 // the line (the reference), sin what came back from the line (near-end
@@ -187,21 +192,32 @@ func (c *Canceller) block() {
 	disabled := c.tone.disabled
 	r, s := &c.r, &c.s
 	if c.cfg.HighPass {
-		c.hpR.run(r, &c.inR)
-		c.hpS.run(s, &c.inS)
+		runPair(&c.hpR, &c.hpS, r, s, &c.inR, &c.inS)
 	} else {
 		for i := range blockLen {
 			r[i] = float32(c.inR[i])
 			s[i] = float32(c.inS[i])
 		}
 	}
-	var pr, pd, rmax, smax float32
-	for i := range blockLen {
-		pr += r[i] * r[i]
-		pd += s[i] * s[i]
-		rmax = max(rmax, r[i], -r[i])
-		smax = max(smax, s[i], -s[i])
+	// Two partial sums each (shorter chains of dependent additions); the
+	// peaks as integer maxima of the magnitudes' bit patterns, which order
+	// like the magnitudes themselves (branch-free, unlike the builtin max
+	// on floats, which handles NaN and signed zeros).
+	var pr, pd, pr1, pd1 float32
+	var rb, sb uint32
+	const mag = 1<<31 - 1
+	for i := 0; i < blockLen; i += 2 {
+		r0, r1, s0, s1 := r[i], r[i+1], s[i], s[i+1]
+		pr += r0 * r0
+		pd += s0 * s0
+		pr1 += r1 * r1
+		pd1 += s1 * s1
+		rb = max(rb, math.Float32bits(r0)&mag, math.Float32bits(r1)&mag)
+		sb = max(sb, math.Float32bits(s0)&mag, math.Float32bits(s1)&mag)
 	}
+	pr += pr1
+	pd += pd1
+	rmax, smax := math.Float32frombits(rb), math.Float32frombits(sb)
 	pr /= blockLen
 	pd /= blockLen
 
@@ -309,7 +325,6 @@ func (c *Canceller) block() {
 		c.alpha = max(c.alpha, min(1, pe/gpow))
 		c.nlpAlpha = max(c.nlpAlpha, c.alpha)
 	}
-	erle := powerDB(float64(c.pd)) - powerDB(float64(c.pe))
 	// Converged once the filter removes 12 dB; no longer below 6 dB.
 	if c.pe*16 < c.pd {
 		c.converged = true
@@ -326,9 +341,9 @@ func (c *Canceller) block() {
 	} else {
 		c.nlp.run(&c.outQ, e, active)
 	}
+	// ERL and ERLE are left in the power domain: Stats converts them to
+	// dB when asked, not every 8 ms.
 	c.stats = Stats{
-		ERL:        powerDB(float64(c.pr)) - powerDB(float64(c.pd)),
-		ERLE:       erle,
 		DoubleTalk: geigel || near,
 		NLPActive:  active,
 		Disabled:   disabled,
@@ -336,10 +351,12 @@ func (c *Canceller) block() {
 	}
 }
 
-// biquad is a second-order IIR section (transposed direct form II).
+// biquad is a second-order high-pass section, b0·(1 - 2z⁻¹ + z⁻²) /
+// (1 + a1·z⁻¹ + a2·z⁻²), in direct form I on 16-bit input.
 type biquad struct {
-	b0, b1, b2, a1, a2 float32
-	z1, z2             float32
+	b0, a1, a2 float32
+	x1, x2     int32   // last two inputs
+	y1, y2     float32 // last two outputs
 }
 
 // highPass100 sets a Butterworth high-pass at 100 Hz (8 kHz sampling).
@@ -348,23 +365,32 @@ func (q *biquad) highPass100() {
 	alpha := math.Sin(w) / math.Sqrt2 // sin(w)/(2Q) with Q = 1/√2
 	cw := math.Cos(w)
 	a0 := 1 + alpha
-	q.b0 = float32((1 + cw) / 2 / a0)
-	q.b1 = float32(-(1 + cw) / a0)
-	q.b2 = q.b0
+	q.b0 = float32((1 + cw) / 2 / a0) // b1 = -2·b0, b2 = b0
 	q.a1 = float32(-2 * cw / a0)
 	q.a2 = float32((1 - alpha) / a0)
 }
 
-func (q *biquad) reset() { q.z1, q.z2 = 0, 0 }
+func (q *biquad) reset() { q.x1, q.x2, q.y1, q.y2 = 0, 0, 0, 0 }
 
-func (q *biquad) run(dst *[blockLen]float32, src *[blockLen]int16) {
-	z1, z2 := q.z1, q.z2
-	for i, v := range src {
-		x := float32(v)
-		y := q.b0*x + z1
-		z1 = q.b1*x - q.a1*y + z2
-		z2 = q.b2*x - q.a2*y
-		dst[i] = y
+// runPair filters src1 into dst1 with q1 and src2 into dst2 with q2. The
+// two recursions are independent and interleave in the pipeline; each is
+// computed in direct form I, whose feedback path is one multiply and one
+// subtraction per sample. The feed-forward part is the second difference
+// of the integer input, exact in int32, times b0.
+func runPair(q1, q2 *biquad, dst1, dst2 *[blockLen]float32, src1, src2 *[blockLen]int16) {
+	b0, a1, a2 := q1.b0, q1.a1, q1.a2
+	x1, x2, y1, y2 := q1.x1, q1.x2, q1.y1, q1.y2
+	u1, u2, v1, v2 := q2.x1, q2.x2, q2.y1, q2.y2
+	for i := range blockLen {
+		x, u := int32(src1[i]), int32(src2[i])
+		f := b0*float32(x-2*x1+x2) - a2*y2
+		g := b0*float32(u-2*u1+u2) - a2*v2
+		y := f - a1*y1
+		v := g - a1*v1
+		dst1[i], dst2[i] = y, v
+		x2, x1, y2, y1 = x1, x, y1, y
+		u2, u1, v2, v1 = u1, u, v1, v
 	}
-	q.z1, q.z2 = z1, z2
+	q1.x1, q1.x2, q1.y1, q1.y2 = x1, x2, y1, y2
+	q2.x1, q2.x2, q2.y1, q2.y2 = u1, u2, v1, v2
 }

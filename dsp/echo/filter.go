@@ -1,5 +1,10 @@
 package echo
 
+import (
+	"math"
+	"unsafe"
+)
+
 // pbfdaf is a partitioned-block frequency-domain adaptive filter (the
 // multidelay filter of Soo and Pang) in a two-path arrangement (Ochiai):
 // a background filter adapts on every block with a normalised step, and a
@@ -10,7 +15,12 @@ package echo
 // foreground is reset from it.
 type pbfdaf struct {
 	parts int
-	xwin  [fftLen]float32 // reference: previous block and current block
+	// FFT buffers, 32-byte aligned for the vector kernels (see
+	// alignedFloats): xwin is the reference window (previous and current
+	// block), yb/yf the echo estimates' spectra, tb/tf their time signals,
+	// tw a partition's impulse response, t the zero-padded error, g its
+	// spectrum, z the complex FFT scratch.
+	xwin, yb, yf, tb, tf, tw, t, g, z *[specLen]float32
 	// xs holds the reference spectra of the last parts blocks twice over
 	// (ring of parts slots, mirrored), so that partitions newest..oldest
 	// are contiguous at xs[head*specLen:].
@@ -21,12 +31,6 @@ type pbfdaf struct {
 	// over the partitions, the NLMS normaliser.
 	xpow  []float32
 	dsum  [cfftLen + 1]float32
-	yb    [specLen]float32
-	yf    [specLen]float32
-	tb    [fftLen]float32
-	tf    [fftLen]float32
-	tw    [fftLen]float32
-	g     [specLen]float32
 	eb    [blockLen]float32
 	ef    [blockLen]float32
 	count uint32
@@ -44,15 +48,29 @@ const step = 1.0
 
 func (f *pbfdaf) init(parts int) {
 	f.parts = parts
-	f.xs = make([]float32, 2*parts*specLen)
-	f.wb = make([]float32, parts*specLen)
-	f.wf = make([]float32, parts*specLen)
+	f.xs = alignedFloats(2 * parts * specLen)
+	f.wb = alignedFloats(parts * specLen)
+	f.wf = alignedFloats(parts * specLen)
 	f.xpow = make([]float32, parts*(cfftLen+1))
+	ws := alignedFloats(9 * specLen)
+	for _, p := range []**[specLen]float32{&f.xwin, &f.yb, &f.yf, &f.tb, &f.tf, &f.tw, &f.t, &f.g, &f.z} {
+		*p = (*[specLen]float32)(ws)
+		ws = ws[specLen:]
+	}
 	f.reset()
 }
 
+// alignedFloats returns a zeroed slice of n float32 starting on a 32-byte
+// boundary: a vector load that straddles two cache lines costs about twice
+// as much, and the heap only guarantees 8-byte alignment.
+func alignedFloats(n int) []float32 {
+	s := make([]float32, n+7)
+	mis := int(uintptr(unsafe.Pointer(&s[0])) % 32 / 4)
+	return s[(8-mis)%8:][:n:n]
+}
+
 func (f *pbfdaf) reset() {
-	f.xwin = [fftLen]float32{}
+	*f.xwin = [fftLen]float32{}
 	clear(f.xs)
 	clear(f.wb)
 	clear(f.wf)
@@ -68,8 +86,9 @@ func (f *pbfdaf) reset() {
 
 // process filters one block: r is the reference (Rin), s the signal with
 // echo (Sin). It returns the output error (Sin minus the echo estimate)
-// and the mean squares of the error and of the echo estimate. With adapt the background filter takes an NLMS
-// step; with twoPath the foreground/background exchange may happen. dt
+// and the mean squares of the error and of the echo estimate. With adapt
+// the background filter takes an NLMS step; with twoPath the
+// foreground/background exchange may happen (adapt requires twoPath). dt
 // says near-end speech is present: the background filter then partly
 // predicts the near-end speech from its own last update (voiced speech is
 // periodic), so it must beat the foreground by 6 dB on three blocks in a
@@ -84,7 +103,7 @@ func (f *pbfdaf) process(r, s *[blockLen]float32, adapt, twoPath, dt bool) (e *[
 		f.head = P - 1
 	}
 	x0 := (*[specLen]float32)(f.xs[f.head*specLen:])
-	rfft(x0, &f.xwin)
+	rfft(x0, f.xwin, f.z)
 	copy(f.xs[(f.head+P)*specLen:], x0[:])
 
 	// Sliding sum of the reference power over the partitions; recomputed
@@ -92,29 +111,29 @@ func (f *pbfdaf) process(r, s *[blockLen]float32, adapt, twoPath, dt bool) (e *[
 	pw := f.xpow[f.head*(cfftLen+1) : (f.head+1)*(cfftLen+1)]
 	f.count++
 	exact := f.count%uint32(P) == 0
-	for k := 1; k < cfftLen; k++ {
-		p := x0[k]*x0[k] + x0[cfftLen+k]*x0[cfftLen+k]
-		f.dsum[k] += p - pw[k]
-		pw[k] = p
-	}
 	{
+		// Slot 0 packs DC and Nyquist: the kernel's value for it is
+		// replaced.
+		d0, w0 := f.dsum[0], pw[0]
+		powUpdate(&f.dsum, (*[cfftLen + 1]float32)(pw), x0)
 		p0, p64 := x0[0]*x0[0], x0[cfftLen]*x0[cfftLen]
-		f.dsum[0] += p0 - pw[0]
+		f.dsum[0] = d0 + (p0 - w0)
 		f.dsum[cfftLen] += p64 - pw[cfftLen]
 		pw[0], pw[cfftLen] = p0, p64
 	}
 	if exact {
-		f.dsum = [cfftLen + 1]float32{}
-		for p := range P {
-			q := f.xpow[p*(cfftLen+1) : (p+1)*(cfftLen+1)]
-			for k := range f.dsum {
-				f.dsum[k] += q[k]
+		d := &f.dsum
+		*d = *(*[cfftLen + 1]float32)(f.xpow)
+		for p := 1; p < P; p++ {
+			q := (*[cfftLen + 1]float32)(f.xpow[p*(cfftLen+1):])
+			for k := range d {
+				d[k] += q[k]
 			}
 		}
 	}
 
 	xs := f.xs[f.head*specLen : (f.head+P)*specLen]
-	mac2(&f.yb, &f.yf, xs, f.wb, f.wf)
+	mac2(f.yb, f.yf, xs, f.wb, f.wf)
 	// Slot 0 holds two real bins (DC, Nyquist): redo it bin by bin.
 	var bd, bn, fd, fn float32
 	for p := range P {
@@ -126,21 +145,17 @@ func (f *pbfdaf) process(r, s *[blockLen]float32, adapt, twoPath, dt bool) (e *[
 		fn += xn * f.wf[o+cfftLen]
 	}
 	f.yb[0], f.yb[cfftLen], f.yf[0], f.yf[cfftLen] = bd, bn, fd, fn
-	irfft(&f.tb, &f.yb)
-	irfft(&f.tf, &f.yf)
-
-	var see, sff, dbf, syb, syf float32
-	for i := range blockLen {
-		yb, yf := f.tb[blockLen+i], f.tf[blockLen+i]
-		eb, ef := s[i]-yb, s[i]-yf
-		f.eb[i], f.ef[i] = eb, ef
-		see += eb * eb
-		sff += ef * ef
-		syb += yb * yb
-		syf += yf * yf
-		d := yb - yf
-		dbf += d * d
+	irfft(f.tf, f.yf, f.z)
+	if twoPath {
+		irfft(f.tb, f.yb, f.z)
+	} else {
+		// Frozen or disabled: no adaptation and no exchange, so the
+		// background estimate is not needed; save its inverse FFT.
+		copy(f.tb[blockLen:], f.tf[blockLen:])
 	}
+
+	see, sff, syb, syf, dbf, sd := errStats(&f.eb, &f.ef, s,
+		(*[blockLen]float32)(f.tb[blockLen:]), (*[blockLen]float32)(f.tf[blockLen:]))
 	e = &f.ef
 	pe, py = sff, syf
 
@@ -183,10 +198,6 @@ func (f *pbfdaf) process(r, s *[blockLen]float32, adapt, twoPath, dt bool) (e *[
 		// Variable step: full step while the background filter removes
 		// less than 20 dB, smaller steps (less misadjustment noise) as it
 		// approaches the G.711 quantisation floor.
-		var sd float32
-		for _, v := range s {
-			sd += v * v
-		}
 		f.sd += 0.1 * (sd - f.sd)
 		f.se += 0.1 * (see - f.se)
 		switch {
@@ -202,11 +213,9 @@ func (f *pbfdaf) process(r, s *[blockLen]float32, adapt, twoPath, dt bool) (e *[
 	return e, pe / blockLen, py / blockLen
 }
 
+// abs clears the sign bit (no branch: signs of audio samples are random).
 func abs(x float32) float32 {
-	if x < 0 {
-		return -x
-	}
-	return x
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
 }
 
 // adapt takes one NLMS step of the background filter with the error eb,
@@ -214,29 +223,30 @@ func abs(x float32) float32 {
 // partitions take turns, as in the alternately-updated MDF).
 func (f *pbfdaf) adapt(xs []float32) {
 	P := f.parts
-	var t [fftLen]float32
+	t := f.t
+	clear(t[:blockLen])
 	copy(t[blockLen:], f.eb[:])
-	rfft(&f.g, &t)
+	rfft(f.g, t, f.z)
 
-	var mean float32
-	for _, d := range f.dsum {
-		mean += d
+	// Four partial sums: one chain of 65 dependent additions is slow.
+	var m0, m1, m2, m3 float32
+	for k := 0; k < cfftLen; k += 4 {
+		m0 += f.dsum[k]
+		m1 += f.dsum[k+1]
+		m2 += f.dsum[k+2]
+		m3 += f.dsum[k+3]
 	}
-	mean /= cfftLen + 1
+	mean := (m0 + m1 + m2 + m3 + f.dsum[cfftLen]) / (cfftLen + 1)
 	// Regularisation: an absolute floor (reference at -60 dBm0) and a
 	// floor relative to the mean bin power, so that bins a narrow-band
 	// reference leaves empty take no large steps (G.168 test 6).
 	delta := max(minInputPower*fftLen*float32(P), 0.01*mean)
 	mu := f.mu
-	for k := 1; k < cfftLen; k++ {
-		s := mu / (f.dsum[k] + delta)
-		f.g[k] *= s
-		f.g[cfftLen+k] *= s
-	}
 	gd := f.g[0] * mu / (f.dsum[0] + delta)
 	gn := f.g[cfftLen] * mu / (f.dsum[cfftLen] + delta)
 	f.g[0], f.g[cfftLen] = 0, 0
-	update(f.wb, xs, &f.g)
+	normalize(f.g, &f.dsum, mu, delta)
+	update(f.wb, xs, f.g)
 	for p := range P {
 		o := p * specLen
 		f.wb[o] += xs[o] * gd
@@ -245,7 +255,7 @@ func (f *pbfdaf) adapt(xs []float32) {
 
 	j := int(f.count % uint32(P))
 	w := (*[specLen]float32)(f.wb[j*specLen:])
-	irfft(&f.tw, w)
+	irfft(f.tw, w, f.z)
 	clear(f.tw[blockLen:])
-	rfft(w, &f.tw)
+	rfft(w, f.tw, f.z)
 }

@@ -16,6 +16,7 @@ type nlp struct {
 	y1, y2     float32
 	seed       uint32
 	pass       float32 // 1: Sout is the error signal; 0: comfort noise
+	buf        [blockLen]float32
 }
 
 func (n *nlp) init() {
@@ -55,10 +56,18 @@ func (n *nlp) learn(e *[blockLen]float32, pe float32) {
 	n.r2 += a * (r2 - n.r2)
 }
 
+// minShapeEnergy is the smallest smoothed background block energy (16-bit
+// units²) whose spectral tilt is modelled; below it the comfort noise is
+// white. A background of one quantisation step has 64. During digital
+// silence the smoothed autocorrelation decays into the subnormal range
+// and sticks at a few units in the last place, where r0·(1-k1²) rounds to
+// zero and the recursion would divide 0 by 0.
+const minShapeEnergy = 1e-6
+
 // shape derives the comfort noise filter from the background statistics
 // (Levinson-Durbin, order 2, reflection coefficients limited to ±0.9).
 func (n *nlp) shape() {
-	if n.r0 <= 0 {
+	if !(n.r0 >= minShapeEnergy) {
 		n.a1, n.a2 = 0, 0
 		n.gn = float32(math.Sqrt(float64(n.noise)))
 		return
@@ -80,9 +89,7 @@ func clampf(x, lim float32) float32 { return max(-lim, min(lim, x)) }
 // echo must not leak); releasing fades over one block.
 func (n *nlp) run(out *[blockLen]int16, e *[blockLen]float32, active bool) {
 	if !active && n.pass >= 1 {
-		for i, v := range e {
-			out[i] = sat16(v)
-		}
+		quantize(out, e)
 		return
 	}
 	if active {
@@ -98,21 +105,29 @@ func (n *nlp) run(out *[blockLen]int16, e *[blockLen]float32, active bool) {
 		seed ^= seed >> 17
 		seed ^= seed << 5
 		w := float32(int32(seed)) * (1.7320508 / 2147483648) // uniform, unit variance
-		y := gn*w - a1*y1 - a2*y2
+		// The term in y2 first: only a1·y1 is on the recursion's critical path.
+		y := gn*w - a2*y2 - a1*y1
 		y2, y1 = y1, y
 		if !active {
 			g = min(1, g+step)
 		}
-		out[i] = sat16(g*v + (1-g)*y)
+		n.buf[i] = g*v + (1-g)*y
 	}
 	n.y1, n.y2, n.seed, n.pass = y1, y2, seed, g
+	quantize(out, &n.buf)
 }
 
+// sat16 rounds to the nearest integer (halves away from zero) and
+// saturates to the int16 range. It is branch-free apart from the rarely
+// taken clipping: audio signs are random, so a branch on the sign would be
+// mispredicted half the time.
 func sat16(v float32) int16 {
-	if v >= 0 {
-		v += 0.5
-	} else {
-		v -= 0.5
+	v += math.Float32frombits(math.Float32bits(v)&(1<<31) | 0x3f000000) // ±0.5
+	if v > 32767 {
+		v = 32767
 	}
-	return int16(max(-32768, min(32767, v)))
+	if v < -32768 {
+		v = -32768
+	}
+	return int16(int32(v))
 }

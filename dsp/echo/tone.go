@@ -84,13 +84,7 @@ func (d *toneDet) sub(x []int16) bool {
 	x = x[:toneSub]
 	cs := toneCos[d.ph : d.ph+toneSub]
 	sn := toneSin[d.ph : d.ph+toneSub]
-	var zr, zi, en float32
-	for i, v := range x {
-		f := float32(v)
-		zr += f * cs[i]
-		zi += f * sn[i]
-		en += f * f
-	}
+	zr, zi, en := toneCorr((*[toneSub]int16)(x), (*[toneSub]float32)(cs), (*[toneSub]float32)(sn))
 	d.ph = (d.ph + toneSub) % tonePer
 	d.n++
 	d.energy = en
