@@ -145,7 +145,10 @@ func checkTone(t *testing.T, who string, x []int16, freq, level float64) {
 func TestLocalCallBetweenPhones(t *testing.T) {
 	for _, zone := range []string{"us", "uk", "de"} {
 		t.Run(zone, func(t *testing.T) {
-			r := newRig(t, zone, sim.Config{}, Config{})
+			// No hybrid echo here: with the same steady 1004 Hz in both
+			// directions two line echo cancellers in tandem form a closed
+			// loop on one frequency; TestEchoCancelledEndToEnd covers echo.
+			r := newRig(t, zone, sim.Config{NoEcho: true}, Config{})
 			p1, p2 := r.phone(t, 1), r.phone(t, 2)
 
 			p1.OffHook()
@@ -204,11 +207,11 @@ func TestLocalCallBetweenPhones(t *testing.T) {
 			}
 
 			p1.PlayTone(1004, -10)
-			r.board.Sleep(200 * time.Millisecond)
+			r.board.Sleep(time.Second)
 			checkTone(t, "phone 1 → phone 2", p2.Listen(time.Second), 1004, -10)
 			p1.StopPlay()
 			p2.PlayTone(1004, -16)
-			r.board.Sleep(200 * time.Millisecond)
+			r.board.Sleep(time.Second)
 			checkTone(t, "phone 2 → phone 1", p1.Listen(time.Second), 1004, -16)
 			p2.StopPlay()
 
