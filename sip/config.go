@@ -20,8 +20,13 @@ import (
 // Config configures a UA.
 type Config struct {
 	// Listen lists the SIP listeners as "transport:ip:port", transport being
-	// "udp" or "tcp", e.g. "udp:127.0.0.1:5060". Port 0 picks a free port.
+	// "udp", "tcp" or "tls", e.g. "udp:127.0.0.1:5060". Port 0 picks a free
+	// port. A "tls" listener needs TLS with a certificate.
 	Listen []string
+	// TLS configures the TLS transport: our certificate, the CAs peers
+	// must chain to, client certificates. nil: TLS connections we open
+	// verify servers against the system roots and present no certificate.
+	TLS *TLSConfig
 	// Host is the address advertised in Via, Contact and SDP. Default: the
 	// first listener's IP. It must be an IP literal: RTP binds to it.
 	Host string
@@ -122,7 +127,7 @@ const (
 )
 
 type listenSpec struct {
-	network string // "udp" or "tcp"
+	network string // "udp", "tcp" or "tls"
 	addr    string // ip:port
 }
 
@@ -146,14 +151,22 @@ func (a *account) servers() []*sipgo.Uri {
 	return append([]*sipgo.Uri{a.registrar}, a.backups...)
 }
 
-// transport returns the transport ("UDP"/"TCP") for requests sent to u.
+// uriTransport returns the transport ("UDP", "TCP" or "TLS") for requests
+// sent to u: a sips URI means TLS over TCP (RFC 3261 19.1.2, RFC 5630 3.1.3,
+// which also keeps the deprecated ";transport=tls" meaning TLS).
 func uriTransport(u *sipgo.Uri) string {
-	if u != nil {
-		if t, ok := u.UriParams.Get("transport"); ok && t != "" {
-			return strings.ToUpper(t)
-		}
+	if u == nil {
+		return "UDP"
 	}
-	return "UDP"
+	t, _ := u.UriParams.Get("transport")
+	t = strings.ToUpper(t)
+	if u.IsEncrypted() && (t == "" || t == "TCP") {
+		return "TLS"
+	}
+	if t == "" {
+		return "UDP"
+	}
+	return t
 }
 
 // config is the validated form of Config.
@@ -179,8 +192,8 @@ func parseConfig(c Config) (*config, error) {
 	for _, l := range cfg.Listen {
 		network, addr, ok := strings.Cut(l, ":")
 		network = strings.ToLower(network)
-		if !ok || (network != "udp" && network != "tcp") {
-			return nil, fmt.Errorf("sip: config: listen %q: want udp:ip:port or tcp:ip:port", l)
+		if !ok || (network != "udp" && network != "tcp" && network != "tls") {
+			return nil, fmt.Errorf("sip: config: listen %q: want udp:ip:port, tcp:ip:port or tls:ip:port", l)
 		}
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
@@ -319,8 +332,12 @@ func parseAccount(a Account) (*account, error) {
 		if err := sipgo.ParseUri(s, &u); err != nil || u.Host == "" {
 			return nil, fmt.Errorf("sip: config: account %s: %s %q is not a SIP URI", a.Name, what, s)
 		}
-		if t := uriTransport(&u); t != "UDP" && t != "TCP" {
+		t := uriTransport(&u)
+		if t != "UDP" && t != "TCP" && t != "TLS" {
 			return nil, fmt.Errorf("sip: config: account %s: %s transport %q not supported", a.Name, what, t)
+		}
+		if u.IsEncrypted() && t != "TLS" {
+			return nil, fmt.Errorf("sip: config: account %s: %s %q: a sips URI needs TLS, not %s", a.Name, what, s, t)
 		}
 		return &u, nil
 	}

@@ -84,6 +84,19 @@ func allows(m headers, method string) bool {
 
 var errNotAnswered = errors.New("sip: call not answered")
 
+// secure reports whether the dialog was set up with a sips target, so our
+// Contacts in it must be sips URIs too (RFC 3261 8.1.1.8, 12.1.1).
+func (c *Call) secure() bool {
+	inv := c.dcs
+	if c.incoming {
+		return c.dss.InviteRequest.Recipient.IsEncrypted()
+	}
+	if r := inv.InviteRequest.Route(); r != nil && r.Address.IsEncrypted() {
+		return true
+	}
+	return inv.InviteRequest.Recipient.IsEncrypted()
+}
+
 // transport is the transport of the dialog's requests.
 func (c *Call) transport() string {
 	if c.incoming {
@@ -151,7 +164,7 @@ func (c *Call) startInDialog(ctx context.Context, req *sipgo_sip.Request) (sipgo
 func (c *Call) startInDialogWith(ctx context.Context, req *sipgo_sip.Request, base *sipgo_sip.Response) (sipgo_sip.ClientTransaction, error) {
 	c.ua.prepare(req, c.transport())
 	if req.Contact() == nil {
-		ct := c.ua.contact(c.acc.User, c.transport())
+		ct := c.ua.contactURI(c.acc.User, c.transport(), c.secure())
 		req.AppendHeader(&ct)
 	}
 	if c.incoming {
@@ -256,7 +269,7 @@ func (c *Call) respondInDialog(req *sipgo_sip.Request, tx sipgo_sip.ServerTransa
 		res.AppendHeader(h)
 	}
 	if code >= 200 && code < 300 && (req.IsInvite() || req.Method == sipgo_sip.UPDATE) {
-		ct := c.ua.contact(c.acc.User, req.Transport())
+		ct := c.ua.contactURI(c.acc.User, req.Transport(), c.secure())
 		res.AppendHeader(&ct)
 	}
 	res.AppendHeader(c.ua.serverHeader())

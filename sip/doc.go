@@ -9,12 +9,33 @@
 //
 // # Listeners and routing
 //
-// Config.Listen names one UDP and/or one TCP listener. Requests we send over
+// Config.Listen names at most one UDP, one TCP and one TLS listener. Requests we send over
 // UDP leave from the UDP listener's socket (RFC 3261 18.1.1), so responses
 // and in-dialog requests come back to it; TCP requests use a connection of
 // their own and responses return on it (18.2.2). Via, Contact and SDP
 // advertise Config.Host. The transport of a request is the ";transport="
 // parameter of its target (or of the outbound proxy); default UDP.
+//
+// # TLS (RFC 3261 26.2, RFC 5630)
+//
+// A "tls:" listener serves TLS 1.2 or 1.3 (Config.TLS.MinVersion) with
+// Config.TLS's certificate and, with VerifyClient, requires a client
+// certificate chaining to CAFile. A registrar, proxy or dial target that is
+// a sips URI, or carries ";transport=tls", is reached over TLS: Via
+// SIP/2.0/TLS, port 5061 by default, SRV "_sips._tcp" and NAPTR SIPS+D2T
+// for names (RFC 3263 4.1). Our Contact is a sips URI when the target is one
+// (RFC 3261 8.1.1.8), else a sip URI with ";transport=tls" (deprecated by
+// RFC 5630 3.1.3, but what registrars route on). The connection is opened
+// by the UA itself, not by sipgo, so that the server's certificate is
+// verified (against CAFile, else the system roots) for the host of the URI
+// we were given even after DNS has turned it into an address (RFC 5922
+// 7.2); our certificate is presented when the server asks. The verified
+// connection is handed to sipgo's transport, which reuses it for every
+// request to that address; a failed handshake is the REGISTER's or Dial's
+// error and nothing is sent. Connections sipgo opens on its own (to a
+// Contact learnt in a dialog, e.g. the BYE of an incoming call) verify the
+// server for the address they go to. InsecureSkipVerify turns server
+// verification off and is logged as a warning.
 //
 // # Registration (RFC 3261 10)
 //

@@ -93,7 +93,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `305 - "SRTP policy not met"`))
 		return
 	}
-	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: u.contact(a.User, req.Transport())}
+	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: u.contactURI(a.User, req.Transport(), req.Recipient.IsEncrypted())}
 	dss, err := dua.ReadInvite(req, tx)
 	if err != nil {
 		_ = ms.Close()

@@ -36,11 +36,12 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	if err != nil {
 		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
 	}
-	transport := uriTransport(&recipient)
+	next := &recipient
 	if route != nil {
-		transport = uriTransport(route)
+		next = route
 	}
-	if transport != "UDP" && transport != "TCP" {
+	transport := uriTransport(next)
+	if transport != "UDP" && transport != "TCP" && transport != "TLS" {
 		return nil, fmt.Errorf("sip: dial %s: transport %s not supported", accountName, transport)
 	}
 
@@ -74,7 +75,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	toURI.UriParams, toURI.Headers = nil, nil
 	to := &sipgo_sip.ToHeader{Address: toURI}
 	cid := sipgo_sip.CallIDHeader(callID)
-	contact := u.contact(a.User, transport)
+	contact := u.contactURI(a.User, transport, recipient.IsEncrypted() || next.IsEncrypted())
 	ctype := sipgo_sip.ContentTypeHeader(contentTypeSDP)
 	req.AppendHeader(from)
 	req.AppendHeader(to)
@@ -98,13 +99,21 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	req.AppendHeader(&ctype)
 	req.SetBody(body)
 	u.prepare(req, transport)
+	dest := ""
 	if a.proxyIsRegistrar && route == nil {
 		// Follow the registration to whichever server holds it (failover,
 		// RFC 3263 hops).
 		if r := u.registrationOf(a); r != nil {
 			if h, ok := r.current(); ok && h.Transport == transport {
 				req.SetDestination(h.Addr)
+				dest = h.Addr
 			}
+		}
+	}
+	if transport == "TLS" {
+		if err := u.secureNextHop(ctx, req, next, dest); err != nil {
+			_ = ms.Close()
+			return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
 		}
 	}
 
@@ -161,8 +170,8 @@ func (u *UA) target(a *account, t string) (sipgo_sip.Uri, *sipgo_sip.Uri, error)
 	if err := sipgo_sip.ParseUri(t, &r); err != nil || r.Host == "" {
 		return r, nil, fmt.Errorf("target %q is not a SIP URI", t)
 	}
-	if r.Scheme == "sips" {
-		return r, nil, errors.New("sips not supported")
+	if r.Scheme == "sips" && !u.cfg.hasListener("tls") {
+		return r, nil, errors.New("sips target needs a tls listener")
 	}
 	if p := a.proxy; p != nil && (p.Host != r.Host || p.Port != r.Port) {
 		route := *p.Clone()

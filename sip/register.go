@@ -243,7 +243,7 @@ func (r *registration) do(ctx context.Context, expires time.Duration, server *si
 	callID := sipgo_sip.CallIDHeader(r.callID)
 	r.cseq++
 	cseq := &sipgo_sip.CSeqHeader{SeqNo: r.cseq, MethodName: sipgo_sip.REGISTER}
-	contact := u.contact(a.User, transport)
+	contact := u.contactURI(a.User, transport, server.IsEncrypted())
 	secs := uint32(expires / time.Second)
 	exp := sipgo_sip.ExpiresHeader(secs)
 	req.AppendHeader(from)
@@ -254,6 +254,11 @@ func (r *registration) do(ctx context.Context, expires time.Duration, server *si
 	req.AppendHeader(&exp)
 	u.prepare(req, transport)
 	req.SetDestination(h.Addr)
+	if transport == "TLS" {
+		if err := u.ensureTLS(ctx, h.Addr, uriServerName(server)); err != nil {
+			return 0, 0, fmt.Errorf("sip: register %s via %s: %w", a.Name, h, err)
+		}
+	}
 
 	res, err := u.cli.Do(ctx, req)
 	if err != nil {

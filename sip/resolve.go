@@ -18,7 +18,7 @@ import (
 
 // hop is one resolved next hop for a SIP URI: transport and address.
 type hop struct {
-	Transport string // "UDP" or "TCP"
+	Transport string // "UDP", "TCP" or "TLS"
 	Addr      string // ip:port
 }
 
@@ -56,13 +56,17 @@ var errNoRecords = errors.New("no DNS records")
 func (r *resolver) resolve(ctx context.Context, u *sipgo_sip.Uri) ([]hop, error) {
 	host := strings.Trim(u.Host, "[]")
 	tp, explicit := "", false
-	if t, ok := u.UriParams.Get("transport"); ok && t != "" {
-		tp, explicit = strings.ToUpper(t), true
+	if t, ok := u.UriParams.Get("transport"); (ok && t != "") || u.IsEncrypted() {
+		tp, explicit = uriTransport(u), true
+	}
+	defPort := 5060
+	if tp == "TLS" {
+		defPort = 5061 // RFC 3261 19.1.2
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		port := u.Port
 		if port == 0 {
-			port = 5060
+			port = defPort
 		}
 		return []hop{{Transport: orDefault(tp, "UDP"), Addr: netip.AddrPortFrom(ip, uint16(port)).String()}}, nil
 	}
@@ -75,7 +79,7 @@ func (r *resolver) resolve(ctx context.Context, u *sipgo_sip.Uri) ([]hop, error)
 	type srvName struct{ name, transport string }
 	var names []srvName
 	if explicit {
-		names = append(names, srvName{"_sip._" + strings.ToLower(tp) + "." + host, tp})
+		names = append(names, srvName{srvPrefix(tp) + host, tp})
 	} else {
 		naptrs, err := r.naptr(ctx, host)
 		if err != nil {
@@ -86,9 +90,9 @@ func (r *resolver) resolve(ctx context.Context, u *sipgo_sip.Uri) ([]hop, error)
 		}
 		if len(names) == 0 {
 			// RFC 3263 4.1: without NAPTR, SRV for each transport we support.
-			for _, t := range []string{"UDP", "TCP"} {
+			for _, t := range []string{"UDP", "TCP", "TLS"} {
 				if r.has(t) {
-					names = append(names, srvName{"_sip._" + strings.ToLower(t) + "." + host, t})
+					names = append(names, srvName{srvPrefix(t) + host, t})
 				}
 			}
 		}
@@ -110,9 +114,18 @@ func (r *resolver) resolve(ctx context.Context, u *sipgo_sip.Uri) ([]hop, error)
 	if len(out) == 0 {
 		// No usable SRV: the host's own addresses on the default port
 		// (RFC 3263 4.2).
-		return r.addrHops(ctx, host, 5060, orDefault(tp, "UDP"))
+		return r.addrHops(ctx, host, defPort, orDefault(tp, "UDP"))
 	}
 	return out, nil
+}
+
+// srvPrefix is the SRV service and protocol labels for a transport (RFC
+// 3263 4.1): TLS is "_sips._tcp".
+func srvPrefix(transport string) string {
+	if transport == "TLS" {
+		return "_sips._tcp."
+	}
+	return "_sip._" + strings.ToLower(transport) + "."
 }
 
 func orDefault(s, d string) string {
@@ -144,7 +157,7 @@ type naptr struct {
 }
 
 // naptr returns the usable NAPTR records of domain in order (RFC 3263
-// 4.1): SIP+D2U and SIP+D2T services with the "s" flag, for transports we
+// 4.1): SIP+D2U, SIP+D2T and SIPS+D2T services with the "s" flag, for transports we
 // have listeners for, by order then preference.
 func (r *resolver) naptr(ctx context.Context, domain string) ([]naptr, error) {
 	rrs, err := r.query(ctx, domain, dns.TypeNAPTR)
@@ -163,6 +176,8 @@ func (r *resolver) naptr(ctx context.Context, domain string) ([]naptr, error) {
 			t = "UDP"
 		case "SIP+D2T":
 			t = "TCP"
+		case "SIPS+D2T":
+			t = "TLS"
 		default:
 			continue
 		}

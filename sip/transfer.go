@@ -210,7 +210,7 @@ func parseReferTo(v string) (target sipgo_sip.Uri, replaces string, err error) {
 	if err := sipgo_sip.ParseUri(uri, &target); err != nil || target.Host == "" {
 		return target, "", fmt.Errorf("bad URI %q", uri)
 	}
-	if target.Scheme != "sip" {
+	if target.Scheme != "sip" && target.Scheme != "sips" {
 		return target, "", fmt.Errorf("scheme %q not supported", target.Scheme)
 	}
 	for _, kv := range strings.Split(hdrs, "&") {

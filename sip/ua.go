@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -46,12 +47,13 @@ type UA struct {
 	ua  *sipgo.UserAgent
 	srv *sipgo.Server
 	cli *sipgo.Client
+	tls *tlsState
 
 	ready   chan struct{}
 	runOnce sync.Once
 
 	mu        sync.Mutex
-	listeners map[string]net.Addr // "UDP"/"TCP" → bound address
+	listeners map[string]net.Addr // "UDP"/"TCP"/"TLS" → bound address
 	calls     map[string]*Call    // by Call-ID
 	regs      []*registration
 	res       *resolver
@@ -71,7 +73,17 @@ func New(cfg Config, h Handler) (*UA, error) {
 		return nil, errors.New("sip: new: nil handler")
 	}
 	log := c.Logger
+	tlsSt, err := loadTLS(c.TLS, log)
+	if err != nil {
+		return nil, err
+	}
+	if c.hasListener("tls") && tlsSt.server == nil {
+		return nil, errors.New("sip: config: a tls listener needs TLS.CertFile and TLS.KeyFile")
+	}
 	sua, err := sipgo.NewUA(
+		// Connections sipgo opens itself (to a Contact learnt in a dialog)
+		// verify the server against the IP they go to.
+		sipgo.WithUserAgenTLSConfig(tlsSt.client),
 		sipgo.WithUserAgent(c.UserAgent),
 		sipgo.WithUserAgentHostname(c.Host),
 		sipgo.WithUserAgentTransactionLayerOptions(
@@ -95,7 +107,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 		return nil, fmt.Errorf("sip: new: %w", err)
 	}
 	u := &UA{
-		cfg: c, h: h, log: log,
+		cfg: c, h: h, log: log, tls: tlsSt,
 		ua: sua, srv: srv, cli: cli,
 		ready:     make(chan struct{}),
 		listeners: map[string]net.Addr{},
@@ -130,8 +142,8 @@ func New(cfg Config, h Handler) (*UA, error) {
 // Ready is closed once the listeners are bound.
 func (u *UA) Ready() <-chan struct{} { return u.ready }
 
-// ListenAddr returns the bound address of the listener for network ("udp"
-// or "tcp"), or nil before Ready or without such a listener.
+// ListenAddr returns the bound address of the listener for network ("udp",
+// "tcp" or "tls"), or nil before Ready or without such a listener.
 func (u *UA) ListenAddr(network string) net.Addr {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -187,6 +199,28 @@ func (u *UA) Run(ctx context.Context) error {
 			go func() {
 				defer serveWG.Done()
 				_ = u.srv.ServeTCP(ln)
+			}()
+		case "tls":
+			raw, err := net.Listen("tcp", l.addr)
+			if err != nil {
+				closeAll()
+				return fmt.Errorf("sip: listen tls %s: %w", l.addr, err)
+			}
+			ln := tls.NewListener(raw, u.tls.server)
+			feed := newFeedListener(raw.Addr())
+			u.tls.feed = feed
+			closers = append(closers, func() { _ = ln.Close(); _ = feed.Close() })
+			u.mu.Lock()
+			u.listeners["TLS"] = raw.Addr()
+			u.mu.Unlock()
+			serveWG.Add(2)
+			go func() {
+				defer serveWG.Done()
+				_ = u.srv.ServeTLS(ln)
+			}()
+			go func() {
+				defer serveWG.Done()
+				_ = u.srv.ServeTLS(feed)
 			}()
 		}
 	}
@@ -278,7 +312,7 @@ func (u *UA) isStopping() bool {
 	return u.stopping
 }
 
-// listenPort is the bound port for transport ("UDP"/"TCP"), or 0.
+// listenPort is the bound port for transport ("UDP"/"TCP"/"TLS"), or 0.
 func (u *UA) listenPort(transport string) int {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -313,9 +347,22 @@ func (u *UA) prepare(req *sipgo_sip.Request, transport string) {
 
 // contact is our Contact for user over transport.
 func (u *UA) contact(user, transport string) sipgo_sip.ContactHeader {
+	return u.contactURI(user, transport, false)
+}
+
+// contactURI is our Contact for user over transport; secure gives a sips
+// URI, required when the request's target is one (RFC 3261 8.1.1.8). Over
+// TLS to a sip target the URI carries ";transport=tls": deprecated by RFC
+// 5630 3.1.3 but what deployed registrars and proxies route on, and the
+// only way to say the Contact is reached over TLS without sips semantics.
+func (u *UA) contactURI(user, transport string, secure bool) sipgo_sip.ContactHeader {
 	c := sipgo_sip.ContactHeader{Address: sipgo_sip.Uri{
 		Scheme: "sip", User: user, Host: u.uriHost(), Port: u.listenPort(transport),
 	}}
+	if secure && transport == "TLS" {
+		c.Address.Scheme = "sips"
+		return c
+	}
 	if transport != "UDP" {
 		c.Address.UriParams = sipgo_sip.NewParams()
 		c.Address.UriParams.Add("transport", strings.ToLower(transport))

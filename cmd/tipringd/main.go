@@ -269,6 +269,12 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 		DTMFPT:     uint8(cfg.SIP.DTMFPT),
 		Logger:     log.With("component", "sip"),
 	}
+	if t := cfg.SIP.TLS; t != (config.SIPTLS{}) {
+		sc.TLS = &sip.TLSConfig{
+			CertFile: t.Cert, KeyFile: t.Key, CAFile: t.CA,
+			VerifyClient: t.VerifyClient, MinVersion: t.MinVersion,
+		}
+	}
 	for _, a := range cfg.Accounts {
 		sc.Accounts = append(sc.Accounts, sip.Account{
 			Name: a.Name, User: a.User, Domain: a.Domain, AuthUser: a.AuthUser,

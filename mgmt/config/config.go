@@ -63,7 +63,8 @@ type HTTP struct {
 
 // SIP configures the SIP user agent shared by every account.
 type SIP struct {
-	// Listen holds "transport:host:port" entries, transport udp or tcp.
+	// Listen holds "transport:host:port" entries, transport udp, tcp or
+	// tls (tls needs tls.cert and tls.key).
 	Listen []string `yaml:"listen"`
 	// Host is the address advertised in Contact and SDP; empty means the
 	// first listen address (see AdvertisedHost).
@@ -76,7 +77,20 @@ type SIP struct {
 	RTPPortMax int      `yaml:"-"`
 	Codecs     []string `yaml:"codecs"`  // in order of preference: PCMU, PCMA
 	DTMFPT     int      `yaml:"dtmf_pt"` // RFC 4733 telephone-event payload type
+	TLS        SIPTLS   `yaml:"tls"`
 }
+
+// SIPTLS configures the SIP TLS transport (sips: URIs, tls: listeners).
+type SIPTLS struct {
+	Cert         string `yaml:"cert"`          // PEM certificate chain, ours as server and client
+	Key          string `yaml:"key"`           // PEM private key of cert
+	CA           string `yaml:"ca"`            // PEM CAs peers must chain to; "" = system roots
+	VerifyClient bool   `yaml:"verify_client"` // require client certificates on tls listeners
+	MinVersion   string `yaml:"min_version"`   // "1.2" (default) or "1.3"
+}
+
+// TLSMinVersions are the values of sip.tls.min_version.
+var TLSMinVersions = []string{"1.2", "1.3"}
 
 // Account is a SIP account; ports and routes refer to it by Name.
 type Account struct {

@@ -249,7 +249,7 @@ func TestBrokenFiles(t *testing.T) {
 		{"struct type", "http: 8080\n", 1, "http", "expected a mapping"},
 		{"list type", "sip:\n  listen: udp:127.0.0.1:5060\n", 2, "sip.listen", "expected a list"},
 		{"string type", "zone: {a: b}\n", 1, "zone", "expected a string"},
-		{"listen transport", "sip:\n  listen:\n    - udp:127.0.0.1:5060\n    - sctp:127.0.0.1:5060\n", 4, "sip.listen[1]", "transport udp or tcp"},
+		{"listen transport", "sip:\n  listen:\n    - udp:127.0.0.1:5060\n    - sctp:127.0.0.1:5060\n", 4, "sip.listen[1]", "transport udp, tcp or tls"},
 		{"listen port", "sip:\n  listen: [\"udp:127.0.0.1:70000\"]\n", 2, "sip.listen[0]", "not in 1-65535"},
 		{"listen dup", "sip:\n  listen: [\"udp:127.0.0.1:5060\",\n    \"udp:127.0.0.1:5060\"]\n", 3, "sip.listen[1]", "listed twice"},
 		{"listen empty", "sip:\n  listen: []\n", 2, "sip.listen", "at least one"},
@@ -447,13 +447,14 @@ func TestParseListen(t *testing.T) {
 		"udp:127.0.0.1:5060": {"udp", "127.0.0.1", 5060},
 		"tcp:[::1]:5080":     {"tcp", "::1", 5080},
 		"udp:localhost:5060": {"udp", "localhost", 5060},
+		"tls:127.0.0.1:5061": {"tls", "127.0.0.1", 5061},
 	}
 	for in, want := range good {
 		if got, err := ParseListen(in); err != nil || got != want {
 			t.Errorf("%s: %+v %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", "udp", "udp:127.0.0.1", "udp::5060", "tls:127.0.0.1:5061", "udp:127.0.0.1:0", "udp:127.0.0.1:x", "udp:a b:5060"} {
+	for _, in := range []string{"", "udp", "udp:127.0.0.1", "udp::5060", "sctp:127.0.0.1:5061", "udp:127.0.0.1:0", "udp:127.0.0.1:x", "udp:a b:5060"} {
 		if _, err := ParseListen(in); err == nil {
 			t.Errorf("%q accepted", in)
 		}

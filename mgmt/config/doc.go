@@ -18,12 +18,17 @@
 //	zone                     string    us uk de fr cn jp au it nl br in ru     us
 //	data_dir                 string    CDR database etc.; "" = daemon's choice ""
 //	http.listen              string    HOST:PORT of web UI, API, metrics       127.0.0.1:8080
-//	sip.listen               [string]  TRANSPORT:HOST:PORT, udp or tcp         udp and tcp 127.0.0.1:5060
+//	sip.listen               [string]  TRANSPORT:HOST:PORT, udp, tcp or tls    udp and tcp 127.0.0.1:5060
 //	sip.host                 string    advertised address; "" = first listen   ""
 //	sip.user_agent           string    User-Agent header                       tipring
 //	sip.rtp_ports            string    RTP port range LOW-HIGH                 10000-10999
 //	sip.codecs               [string]  subset of PCMU, PCMA, by preference     [PCMU, PCMA]
 //	sip.dtmf_pt              int       RFC 4733 payload type, 96-127           101
+//	sip.tls.cert             string    PEM certificate chain (server, client)  ""
+//	sip.tls.key              string    PEM private key of cert                 ""
+//	sip.tls.ca               string    PEM CAs for peers; "" = system roots    ""
+//	sip.tls.verify_client    bool      tls listeners require client certs      false
+//	sip.tls.min_version      string    1.2 or 1.3                              1.2
 //	security.off             bool      run SIP without the guard               false
 //	security.failure_limit   int       failures that block, 0-10000            5
 //	security.failure_window  duration  sliding window of failures              1m
@@ -128,7 +133,10 @@
 // LOW-HIGH". Aliases are followed with a bound on the number of values so a
 // hostile file cannot exhaust memory; no input makes Parse panic.
 //
-// Listen entries follow RFC 3261 clause 18 transports (udp, tcp); dtmf_pt is
+// Listen entries follow RFC 3261 clause 18 transports (udp, tcp) and TLS
+// (clause 26.2, RFC 5630); a tls entry needs sip.tls.cert and key, and
+// verify_client needs ca (the files are read when the user agent starts);
+// dtmf_pt is
 // the dynamic payload type of RFC 4733 clause 2.3 telephone-events; digit
 // maps use the syntax of RFC 3435 (MGCP) clause 2.1.5 with the T and S timer
 // marks used by analog telephone adapters.

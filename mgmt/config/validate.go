@@ -36,7 +36,7 @@ var Hunts = []string{gateway.HuntLinear, gateway.HuntRoundRobin, gateway.HuntLRU
 
 // Listen is one parsed sip.listen entry.
 type Listen struct {
-	Transport string // "udp" or "tcp"
+	Transport string // "udp", "tcp" or "tls"
 	Host      string
 	Port      int
 }
@@ -44,12 +44,12 @@ type Listen struct {
 // Addr returns host:port.
 func (l Listen) Addr() string { return net.JoinHostPort(l.Host, strconv.Itoa(l.Port)) }
 
-// ParseListen parses "udp:127.0.0.1:5060", "tcp:[::1]:5060" or
-// "udp:localhost:5060".
+// ParseListen parses "udp:127.0.0.1:5060", "tcp:[::1]:5060",
+// "tls:127.0.0.1:5061" or "udp:localhost:5060".
 func ParseListen(s string) (Listen, error) {
 	tr, hp, ok := strings.Cut(s, ":")
-	if !ok || (tr != "udp" && tr != "tcp") {
-		return Listen{}, fmt.Errorf("%q is not TRANSPORT:HOST:PORT with transport udp or tcp", s)
+	if !ok || (tr != "udp" && tr != "tcp" && tr != "tls") {
+		return Listen{}, fmt.Errorf("%q is not TRANSPORT:HOST:PORT with transport udp, tcp or tls", s)
 	}
 	host, port, err := net.SplitHostPort(hp)
 	if err != nil || host == "" {
@@ -432,12 +432,16 @@ func (f *File) validateSIP(bad func(field, format string, args ...any)) {
 			bad(p, "%v", err)
 			continue
 		}
+		if la.Transport == "tls" && (s.TLS.Cert == "" || s.TLS.Key == "") {
+			bad(p, "%q: a tls listener needs sip.tls.cert and sip.tls.key", l)
+		}
 		if k := la.Transport + ":" + la.Addr(); seen[k] {
 			bad(p, "%q is listed twice", l)
 		} else {
 			seen[k] = true
 		}
 	}
+	f.validateTLS(bad)
 	if s.Host != "" && !validHost(s.Host) {
 		bad("sip.host", "%q is not an IP address or host name", s.Host)
 	}
@@ -486,6 +490,30 @@ func (f *File) posOf(field string) position {
 
 // validateFXS checks the settings shared by the FXS ports and the echo
 // canceller.
+// validateTLS checks sip.tls; the files themselves are read, and their
+// contents checked, when the SIP user agent starts.
+func (f *File) validateTLS(bad func(field, format string, args ...any)) {
+	t := &f.SIP.TLS
+	if (t.Cert == "") != (t.Key == "") {
+		if t.Cert == "" {
+			bad("sip.tls.cert", "missing: sip.tls.key is set, the certificate must be too")
+		} else {
+			bad("sip.tls.key", "missing: sip.tls.cert is set, its private key must be too")
+		}
+	}
+	if t.VerifyClient && t.CA == "" {
+		bad("sip.tls.verify_client", "needs sip.tls.ca, the CAs client certificates must chain to")
+	}
+	if t.MinVersion != "" && !contains(TLSMinVersions, t.MinVersion) {
+		bad("sip.tls.min_version", "%q is not a TLS version (%s)", t.MinVersion, strings.Join(TLSMinVersions, ", "))
+	}
+	for _, fp := range []struct{ field, path string }{{"sip.tls.cert", t.Cert}, {"sip.tls.key", t.Key}, {"sip.tls.ca", t.CA}} {
+		if strings.ContainsAny(fp.path, "\x00\n") {
+			bad(fp.field, "%q is not a file name", fp.path)
+		}
+	}
+}
+
 func (f *File) validateFXS(bad func(field, format string, args ...any)) {
 	x := f.FXS
 	if x.CallerID != "" && !contains(fxs.CallerIDNames(), x.CallerID) {
