@@ -346,16 +346,17 @@ func (u *UA) matchReplaces(v string) (*Call, int) {
 			fromTag = val
 		}
 	}
-	u.mu.Lock()
-	c := u.calls[id]
-	u.mu.Unlock()
-	if c == nil || id == "" {
-		return nil, 481
+	var c *Call
+	for _, o := range u.callsByID(id) {
+		o.mu.Lock()
+		ok := o.state == stateAnswered && o.localTag == toTag
+		o.mu.Unlock()
+		if ok && o.remoteTag() == fromTag {
+			c = o
+			break
+		}
 	}
-	c.mu.Lock()
-	ok := c.state == stateAnswered && c.localTag == toTag
-	c.mu.Unlock()
-	if !ok || c.remoteTag() != fromTag {
+	if c == nil || id == "" {
 		return nil, 481
 	}
 	return c, 0

@@ -54,7 +54,7 @@ type UA struct {
 
 	mu        sync.Mutex
 	listeners map[string]net.Addr // "UDP"/"TCP"/"TLS" → bound address
-	calls     map[string]*Call    // by Call-ID
+	calls     map[string][]*Call  // by Call-ID; two when a call loops back through a proxy (hairpin)
 	regs      []*registration
 	res       *resolver
 	mwis      []*mwiSub
@@ -111,7 +111,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 		ua: sua, srv: srv, cli: cli,
 		ready:     make(chan struct{}),
 		listeners: map[string]net.Addr{},
-		calls:     map[string]*Call{},
+		calls:     map[string][]*Call{},
 	}
 	u.res = newResolver(c.DNSServer, c.host.Is6() && !c.host.Is4In6(), func(t string) bool { return c.hasListener(strings.ToLower(t)) })
 	for _, a := range c.accounts {
@@ -255,8 +255,8 @@ func (u *UA) Run(ctx context.Context) error {
 	u.mu.Lock()
 	u.stopping = true
 	calls := make([]*Call, 0, len(u.calls))
-	for _, c := range u.calls {
-		calls = append(calls, c)
+	for _, cs := range u.calls {
+		calls = append(calls, cs...)
 	}
 	u.mu.Unlock()
 	for _, c := range calls {
@@ -421,10 +421,16 @@ func (u *UA) addCall(c *Call) bool {
 	if u.stopping {
 		return false
 	}
-	if _, dup := u.calls[c.id]; dup {
-		return false
+	for _, o := range u.calls[c.id] {
+		// RFC 3261 8.2.2.2: a second INVITE with the Call-ID and From tag
+		// of one we already received is a merged request. Our own
+		// outgoing INVITE coming back through a proxy (two of our ports
+		// calling each other via a PBX) is a new dialog, not a loop.
+		if o == c || (c.incoming && o.incoming && o.remoteTag() == c.remoteTag()) {
+			return false
+		}
 	}
-	u.calls[c.id] = c
+	u.calls[c.id] = append(u.calls[c.id], c)
 	u.callWG.Add(1)
 	return true
 }
@@ -432,20 +438,67 @@ func (u *UA) addCall(c *Call) bool {
 func (u *UA) removeCall(c *Call) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.calls[c.id] == c {
-		delete(u.calls, c.id)
-		u.callWG.Done()
+	cs := u.calls[c.id]
+	for i, o := range cs {
+		if o == c {
+			cs = append(cs[:i:i], cs[i+1:]...)
+			if len(cs) == 0 {
+				delete(u.calls, c.id)
+			} else {
+				u.calls[c.id] = cs
+			}
+			u.callWG.Done()
+			return
+		}
 	}
 }
 
+// callsByID returns the calls with Call-ID id (a copy).
+func (u *UA) callsByID(id string) []*Call {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]*Call(nil), u.calls[id]...)
+}
+
+// lookupCall finds the call a request belongs to: by Call-ID, and when a
+// hairpinned call put two of our dialogs under one Call-ID, by the tags.
 func (u *UA) lookupCall(req *sipgo_sip.Request) *Call {
 	id := req.CallID()
 	if id == nil {
 		return nil
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.calls[id.Value()]
+	cs := u.callsByID(id.Value())
+	if len(cs) <= 1 {
+		if len(cs) == 0 {
+			return nil
+		}
+		return cs[0]
+	}
+	var toTag, fromTag string
+	if to := req.To(); to != nil {
+		toTag, _ = to.Params.Get("tag")
+	}
+	if from := req.From(); from != nil {
+		fromTag, _ = from.Params.Get("tag")
+	}
+	if toTag != "" {
+		for _, c := range cs {
+			c.mu.Lock()
+			mine := c.localTag == toTag
+			c.mu.Unlock()
+			if mine {
+				return c
+			}
+		}
+	}
+	// No To tag (CANCEL, or the ACK of a non-2xx): the incoming call the
+	// request's From tag opened.
+	for _, c := range cs {
+		if c.incoming && c.remoteTag() == fromTag {
+			return c
+		}
+	}
+	return nil
 }
 
 // respond sends a stateful response, logging failures.
