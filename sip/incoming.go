@@ -32,7 +32,33 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		u.respond(req, tx, 420, "Bad Extension", sipgo_sip.NewHeader("Unsupported", strings.Join(tags, ", ")))
 		return
 	}
+	// Everything that does not depend on who is called is answered the
+	// same whether the user exists or not, so that a scanner learns
+	// nothing (no enumeration); a request for an unknown user still counts
+	// against its source.
 	a := u.matchAccount(req)
+	refuse := func(code int, reason string, hdrs ...sipgo_sip.Header) {
+		if a == nil {
+			u.noteUnknownUser(req)
+		}
+		u.respond(req, tx, code, reason, hdrs...)
+	}
+	body := req.Body()
+	if len(body) == 0 {
+		// Offerless INVITEs (offer in our 2xx, answer in the ACK) are not
+		// supported; RFC 3261 21.4.26 lets us say so with 488.
+		refuse(488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `399 - "SDP offer required"`))
+		return
+	}
+	if ct := req.ContentType(); ct == nil || !isSDP(ct.Value()) {
+		refuse(415, "Unsupported Media Type", sipgo_sip.NewHeader("Accept", contentTypeSDP))
+		return
+	}
+	offer, err := sdp.Parse(body)
+	if err != nil {
+		refuse(400, "Bad Request - Malformed SDP")
+		return
+	}
 	if a == nil {
 		u.rejectUnknownUser(req, tx)
 		return
@@ -49,22 +75,6 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 			u.respond(req, tx, code, defaultReason(code))
 			return
 		}
-	}
-	body := req.Body()
-	if len(body) == 0 {
-		// Offerless INVITEs (offer in our 2xx, answer in the ACK) are not
-		// supported; RFC 3261 21.4.26 lets us say so with 488.
-		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `399 - "SDP offer required"`))
-		return
-	}
-	if ct := req.ContentType(); ct == nil || !isSDP(ct.Value()) {
-		u.respond(req, tx, 415, "Unsupported Media Type", sipgo_sip.NewHeader("Accept", contentTypeSDP))
-		return
-	}
-	offer, err := sdp.Parse(body)
-	if err != nil {
-		u.respond(req, tx, 400, "Bad Request - Malformed SDP")
-		return
 	}
 	ms, err := media.Listen(u.cfg.Host, u.cfg.RTPPortMin, u.cfg.RTPPortMax, u.log)
 	if err != nil {

@@ -72,6 +72,22 @@ func sourceOf(req *sipgo_sip.Request) (netip.AddrPort, bool) {
 // scanning numbers (svwar) tells existing users from absent ones by no
 // status code, and the request counts as an UnknownPeer failure against
 // the source.
+// noteUnknownUser counts a request for a user we do not have against its
+// source (not for allow-listed sources), without answering it.
+func (u *UA) noteUnknownUser(req *sipgo_sip.Request) {
+	g := u.cfg.Guard
+	src, ok := sourceOf(req)
+	if g == nil || !ok {
+		return
+	}
+	for _, p := range g.AllowList() {
+		if p.Contains(src.Addr()) {
+			return
+		}
+	}
+	g.Failure(src.Addr(), guard.UnknownPeer)
+}
+
 func (u *UA) rejectUnknownUser(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	g := u.cfg.Guard
 	src, ok := sourceOf(req)

@@ -102,8 +102,8 @@ func TestGuardBlocksScannerKeepsAllowListed(t *testing.T) {
 	scanner := newRawSource(t, "127.0.0.2", u)
 	for i := range 3 {
 		line, _ := scanner.send("INVITE", strconv.Itoa(9000+i), waitLong)
-		if statusCode(line) != 480 {
-			t.Fatalf("unknown user %d: %q, want 480", i, line)
+		if statusCode(line) != 488 {
+			t.Fatalf("unknown user %d, no offer: %q, want 488 (as for a known user)", i, line)
 		}
 	}
 	if line, _ := scanner.send("INVITE", "2001", 2*time.Second); line != "" {
@@ -120,8 +120,8 @@ func TestGuardBlocksScannerKeepsAllowListed(t *testing.T) {
 	friend := newRawSource(t, "127.0.0.3", u)
 	for i := range 5 {
 		line, _ := friend.send("INVITE", strconv.Itoa(9000+i), waitLong)
-		if statusCode(line) != 404 {
-			t.Fatalf("allow-listed source, unknown user %d: %q, want 404", i, line)
+		if statusCode(line) != 488 {
+			t.Fatalf("allow-listed source, unknown user %d: %q, want 488", i, line)
 		}
 	}
 	if line, _ := friend.send("OPTIONS", "2001", waitLong); statusCode(line) != 200 {
@@ -149,7 +149,7 @@ func TestRFC3261RateLimitedInvite503RetryAfter(t *testing.T) {
 	u, _ := startUA(t, cfg, newRecorder(nil))
 	s := newRawSource(t, "127.0.0.2", u)
 	for i := range 2 {
-		if line, _ := s.send("INVITE", "9999", waitLong); statusCode(line) != 480 {
+		if line, _ := s.send("INVITE", "9999", waitLong); statusCode(line) != 488 {
 			t.Fatalf("INVITE %d: %q", i, line)
 		}
 	}
@@ -341,4 +341,23 @@ func TestDialWithSanitisedIdentity(t *testing.T) {
 		t.Errorf("private call: From %q Privacy %v", req.From().Value(), req.GetHeader("Privacy"))
 	}
 	waitEvent(t, c, EventFailed)
+}
+
+// TestNoEnumerationByOfferlessInvite: an INVITE without an offer gets the
+// same answer whether the user exists or not; the account is looked up only
+// once nothing else could refuse the request.
+func TestNoEnumerationByOfferlessInvite(t *testing.T) {
+	g, err := guard.New(guard.Config{FailureLimit: 10, FailureWindow: time.Minute, BlockFor: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := dialConfig("udp:127.0.0.1:0", Account{})
+	cfg.Guard = g
+	u, _ := startUA(t, cfg, newRecorder(nil))
+	scanner := newRawSource(t, "127.0.0.2", u)
+	known, _ := scanner.send("INVITE", "2001", waitLong)
+	unknown, _ := scanner.send("INVITE", "9000", waitLong)
+	if statusCode(known) == 0 || statusCode(known) != statusCode(unknown) {
+		t.Errorf("known user: %q, unknown user: %q; want the same answer", known, unknown)
+	}
 }
