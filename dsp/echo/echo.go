@@ -49,9 +49,14 @@ type Stats struct {
 	Converged  bool    // the filter removes at least 12 dB of echo
 }
 
+// erlBlocks is the number of far-end single-talk blocks (256 ms) after
+// which the measured ERL is trusted by the near-end speech test.
+const erlBlocks = 32
+
 // Levels used by the control logic, as mean squares in 16-bit units.
 var (
 	farActivePower = dbm0Power(-45) // Rin block power that counts as far-end signal
+	maxNoisePower  = dbm0Power(-30) // the loudest background the NLP imitates
 	nearFloorPower = dbm0Power(-52) // residual below this is never near-end speech
 	minInputPower  = dbm0Power(-60) // regularisation floor of the step normalisation
 )
@@ -93,6 +98,8 @@ type Canceller struct {
 	// Smoothed powers (far-end single talk) for ERL/ERLE.
 	pr, pg, pd, pe float32
 	alpha          float32 // residual echo / Rin power ratio (combined loss)
+	erlN           int     // far-end single-talk blocks behind echoGain (capped)
+	echoGain       float32 // largest Sin/loudest-Rin power ratio in single talk, decaying
 	nlpAlpha       float32 // the same as the NLP near-end test sees it
 	converged      bool
 	nlp            nlp
@@ -137,6 +144,7 @@ func (c *Canceller) Reset() {
 	clear(c.gpower)
 	c.farHang, c.dtHang, c.nearHng, c.dtHng, c.nearRaw = 0, 0, 0, 0, false
 	c.pr, c.pg, c.pd, c.pe, c.alpha, c.nlpAlpha = 0, 0, 0, 0, 1, 1
+	c.erlN, c.echoGain = 0, 0
 	c.converged = false
 	c.nlp.init()
 	c.tone.init()
@@ -255,6 +263,20 @@ func (c *Canceller) block() {
 	}
 	geigel := c.dtHang > 0
 	loud := pd > 2*gpow && pd > nearFloorPower
+	// Sin 9 dB above the echo the measured ERL predicts from the loudest
+	// Rin over the tail, with peaks the Geigel test cannot ascribe to an
+	// echo either: near-end speech whatever the filter's state. Echo path
+	// changes that move the pure delay within the tail (a transmit queue
+	// that grows or shrinks by whole frames) leave the ERL as it was, so
+	// the test holds while the filter re-converges; an echo that became
+	// louder by a path change still has ERL >= 6 dB and does not pass the
+	// Geigel test. The ERL here is the smallest seen (echoGain, the
+	// largest ratio of Sin to the loudest Rin over the tail), and only 12
+	// dB or more is trusted: a weaker echo itself passes the Geigel test
+	// now and then, and the blocks it leaves to the estimate are its
+	// quieter ones.
+	overERL := geigel && c.erlN >= erlBlocks && c.echoGain < 1.0/16 &&
+		pd > 8*(gpow*c.echoGain+c.nlp.noise) && pd > nearFloorPower
 
 	adapt := !c.frozen && !disabled && !geigel && pr > farActivePower
 	e, pe, _ := c.f.process(r, s, adapt, !c.frozen && !disabled, geigel || c.dtHng > 0)
@@ -282,7 +304,7 @@ func (c *Canceller) block() {
 		near = raw && (c.nearRaw || pe > 64*exp)
 		c.nearRaw = raw
 	} else {
-		near = loud
+		near = loud || overERL
 	}
 	if dt {
 		c.dtHng = 3
@@ -308,11 +330,19 @@ func (c *Canceller) block() {
 		c.pe += a * (pe - c.pe)
 		c.alpha = min(1, c.pe/c.pg)
 		c.nlpAlpha = c.alpha
-	} else if far && gpow > farActivePower && pe > c.nlpAlpha*gpow {
+		c.erlN = min(c.erlN+1, erlBlocks)
+		if g := pd / gpow; g > c.echoGain {
+			c.echoGain = g
+		} else {
+			c.echoGain += 0.01 * (g - c.echoGain)
+		}
+	} else if far && gpow > farActivePower && pe > c.nlpAlpha*gpow && !overERL {
 		// A residual that stays high is either long double talk or an
 		// echo path change the filter has not learnt yet: let the
 		// expected residual creep up, 20 dB/s for the NLP and 2 dB/s for
-		// the filter guard; near-end pauses bring both back down.
+		// the filter guard; near-end pauses bring both back down. Not
+		// while Sin is well above the echo the measured ERL allows: that
+		// is double talk, and the NLP must keep passing it.
 		c.nlpAlpha = min(1, pe/gpow, c.nlpAlpha*1.038)
 		if c.dtHng > 0 {
 			c.alpha = min(1, pe/gpow, c.alpha*1.0037)
@@ -336,10 +366,14 @@ func (c *Canceller) block() {
 	if !far {
 		c.nlp.learn(e, pe)
 	}
+	// The background is never louder than Sin: a steady signal mistaken
+	// for noise while the far end was silent (an exchange's dial tone)
+	// must not come back as comfort noise above the echo it replaces.
+	c.nlp.bound(pd)
 	if disabled {
 		c.outQ = c.inS
 	} else {
-		c.nlp.run(&c.outQ, e, active)
+		c.nlp.run(&c.outQ, e, active, pd)
 	}
 	// ERL and ERLE are left in the power domain: Stats converts them to
 	// dB when asked, not every 8 ms.

@@ -9,6 +9,7 @@ import "math"
 type nlp struct {
 	noise      float32 // background mean square (16-bit units²)
 	pavg       float32 // smoothed block power of the error
+	sin        float32 // smoothed block power of Sin
 	learned    bool
 	r0, r1, r2 float32 // smoothed autocorrelation of the background
 	h1, h2     float32 // last two background samples of the previous block
@@ -56,6 +57,22 @@ func (n *nlp) learn(e *[blockLen]float32, pe float32) {
 	n.r2 += a * (r2 - n.r2)
 }
 
+// bound limits the background estimate to the smoothed Sin power (pd is
+// one block's) and to maxNoisePower: whatever Sin carries, its background
+// is not louder, so the comfort noise never exceeds what it replaces and
+// a tone taken for noise cannot mask near-end speech.
+func (n *nlp) bound(pd float32) {
+	switch {
+	case n.sin == 0:
+		n.sin = pd // the first block, or after digital silence
+	case pd < n.sin:
+		n.sin += 0.5 * (pd - n.sin)
+	default:
+		n.sin += 0.125 * (pd - n.sin)
+	}
+	n.noise = min(n.noise, n.sin, maxNoisePower)
+}
+
 // minShapeEnergy is the smallest smoothed background block energy (16-bit
 // units²) whose spectral tilt is modelled; below it the comfort noise is
 // white. A background of one quantisation step has 64. During digital
@@ -86,8 +103,10 @@ func clampf(x, lim float32) float32 { return max(-lim, min(lim, x)) }
 
 // run writes the block to out: the error e while the NLP is inactive,
 // comfort noise while it is active. Engaging is immediate (the residual
-// echo must not leak); releasing fades over one block.
-func (n *nlp) run(out *[blockLen]int16, e *[blockLen]float32, active bool) {
+// echo must not leak); releasing fades over one block. The comfort noise
+// power is at most limit, the block's Sin power: the NLP never makes Sout
+// louder than Sin.
+func (n *nlp) run(out *[blockLen]int16, e *[blockLen]float32, active bool, limit float32) {
 	if !active && n.pass >= 1 {
 		quantize(out, e)
 		return
@@ -98,6 +117,9 @@ func (n *nlp) run(out *[blockLen]int16, e *[blockLen]float32, active bool) {
 	n.shape()
 	const step = 1.0 / blockLen
 	a1, a2, gn := n.a1, n.a2, n.gn
+	if n.noise > limit {
+		gn *= float32(math.Sqrt(float64(max(limit, 0) / n.noise)))
+	}
 	y1, y2, seed := n.y1, n.y2, n.seed
 	g := n.pass
 	for i, v := range e {

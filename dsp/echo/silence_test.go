@@ -119,7 +119,7 @@ func TestComfortNoiseSubnormalBackground(t *testing.T) {
 		n.r0, n.r1, n.r2 = v, v, v
 		var e [blockLen]float32
 		var out [blockLen]int16
-		n.run(&out, &e, true)
+		n.run(&out, &e, true, math.MaxFloat32)
 		if out != ([blockLen]int16{}) {
 			t.Errorf("r = %d ulp: comfort noise %v, want silence", ulp, out)
 		}
