@@ -17,9 +17,12 @@ build:
 run: build
 	$(BIN)/tipringd --data-dir data
 
-# Every test, including interop with SIPp (sip-tester) on loopback.
+# Every test, including interop with SIPp, Kamailio, baresip and sipvicious
+# on loopback. Packages run one at a time (-p 1): many tests clock real RTP
+# against the wall clock and measure audio levels to the decibel, which a
+# second CPU-heavy package on a two-core machine would disturb.
 test:
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -p 1 -count=1 -timeout 30m $(PKGS)
 
 # Unit tests only (no third-party peers).
 test-short:
