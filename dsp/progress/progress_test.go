@@ -10,7 +10,6 @@ import (
 	"tipring/dsp/tone"
 )
 
-func amplitude(levelDBm0 float64) float64 { return dBm0Ref * math.Sqrt2 * math.Pow(10, levelDBm0/20) }
 
 // cycle returns one period of a looping tone (0 for a steady one).
 func cycle(t tone.Tone) time.Duration {
