@@ -10,7 +10,6 @@ import (
 	"tipring/dsp/tone"
 )
 
-
 // cycle returns one period of a looping tone (0 for a steady one).
 func cycle(t tone.Tone) time.Duration {
 	var d time.Duration
