@@ -16,29 +16,17 @@ import (
 	"tipring/dsp/tone"
 	"tipring/hal"
 	"tipring/telephony/digitmap"
+	"tipring/telephony/leg"
 )
 
-// AudioLeg is the other side of a call as the channel loop sees it. Push and
-// Pull are called once per frame from the loop and must never block.
-type AudioLeg interface {
-	// Push hands one frame of the phone's audio toward the far end.
-	Push(frame []int16)
-	// Pull fills one frame of far-end audio for the phone (silence if none).
-	Pull(frame []int16)
-}
-
-// DTMFRelay is implemented by legs that carry digits out of band (RFC 4733).
-type DTMFRelay interface {
-	BeginDTMF(digit byte)
-	EndDTMF()
-}
-
-// DTMFSource is implemented by legs that receive digits out of band; the
-// loop plays them to the phone as tones.
-type DTMFSource interface {
-	// NextDTMF returns the next received digit event, if any.
-	NextDTMF() (digit byte, end bool, ok bool)
-}
+// AudioLeg, DTMFRelay and DTMFSource are how the channel loop talks to the
+// other side of its call (see telephony/leg); the same types serve FXS and
+// FXO ports.
+type (
+	AudioLeg   = leg.Audio
+	DTMFRelay  = leg.DTMFRelay
+	DTMFSource = leg.DTMFSource
+)
 
 // NoteKind is what a port tells the gateway.
 type NoteKind uint8
