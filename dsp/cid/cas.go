@@ -3,16 +3,13 @@ package cid
 import (
 	"math"
 	"time"
+	"tipring/dsp/measure"
 
 	"tipring/dsp/dtmf"
 )
 
 // SampleRate is the sample rate of every generator and detector here, in Hz.
 const SampleRate = 8000
-
-// dBm0Ref is tipring/dsp/measure.DBm0Ref: the RMS value of a 0 dBm0 sine in
-// 16-bit linear units.
-const dBm0Ref = 16077.8
 
 // The dual-tone alerting signal: the CPE alerting signal (CAS) of SR-3004 /
 // GR-30-CORE for caller ID on call waiting, the dual tone alerting signal
@@ -24,7 +21,7 @@ const (
 )
 
 func amplitude(levelDBm0 float64) float64 {
-	return dBm0Ref * math.Sqrt2 * math.Pow(10, levelDBm0/20)
+	return measure.Amplitude(levelDBm0)
 }
 
 func samples(d time.Duration) int {

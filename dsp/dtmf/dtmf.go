@@ -1,8 +1,8 @@
 package dtmf
 
 import (
-	"math"
 	"time"
+	"tipring/dsp/measure"
 )
 
 // SampleRate is the sample rate of the detector and generator, in Hz.
@@ -17,10 +17,6 @@ var (
 	rowFreqs = [4]float64{697, 770, 852, 941}
 	colFreqs = [4]float64{1209, 1336, 1477, 1633}
 )
-
-// dBm0Ref is tipring/dsp/measure.DBm0Ref: the RMS value of a 0 dBm0 sine
-// in 16-bit linear units.
-const dBm0Ref = 16077.8
 
 // Freqs returns the row (low-group) and column (high-group) frequencies of
 // digit, and ok false if digit is not a DTMF digit. Lower-case a-d are
@@ -46,7 +42,7 @@ func position(digit byte) (row, col int, ok bool) {
 }
 
 func amplitude(levelDBm0 float64) float64 {
-	return dBm0Ref * math.Sqrt2 * math.Pow(10, levelDBm0/20)
+	return measure.Amplitude(levelDBm0)
 }
 
 func samples(d time.Duration) int {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"tipring/dsp/measure"
 )
 
 // Config selects the canceller's tail and optional stages.
@@ -62,7 +63,7 @@ var (
 )
 
 func dbm0Power(db float64) float32 {
-	const ref = 16077.8 // RMS of a 0 dBm0 sine in 16-bit units (package measure)
+	const ref = measure.DBm0Ref
 	return float32(ref * ref * math.Pow(10, db/10))
 }
 

@@ -2,8 +2,8 @@ package fax
 
 import (
 	"fmt"
-	"math"
 	"time"
+	"tipring/dsp/measure"
 )
 
 // SampleRate is the sample rate of the audio, in Hz.
@@ -11,7 +11,7 @@ const SampleRate = 8000
 
 // dBm0Ref is the RMS value of a 0 dBm0 sine in 16-bit linear units
 // (tipring/dsp/measure.DBm0Ref).
-const dBm0Ref = 16077.8
+const dBm0Ref = measure.DBm0Ref
 
 // Tone names a fax or modem answer/calling tone.
 type Tone uint8
@@ -50,5 +50,5 @@ const (
 )
 
 func amplitude(levelDBm0 float64) float64 {
-	return dBm0Ref * math.Sqrt2 * math.Pow(10, levelDBm0/20)
+	return measure.Amplitude(levelDBm0)
 }

@@ -1,13 +1,17 @@
 package fsk
 
-import "math"
+import (
+	"math"
+
+	"tipring/dsp/measure"
+)
 
 // SampleRate is the sample rate of the modulator and demodulator, in Hz.
 const SampleRate = 8000
 
 // dBm0Ref is tipring/dsp/measure.DBm0Ref: the RMS value of a 0 dBm0 sine in
 // 16-bit linear units.
-const dBm0Ref = 16077.8
+const dBm0Ref = measure.DBm0Ref
 
 // Spec describes a binary FSK modem: the frequency sent for a binary 1
 // (mark) and a binary 0 (space), and the modulation rate.
@@ -44,7 +48,7 @@ func (s Spec) valid() bool {
 }
 
 func amplitude(levelDBm0 float64) float64 {
-	return dBm0Ref * math.Sqrt2 * math.Pow(10, levelDBm0/20)
+	return measure.Amplitude(levelDBm0)
 }
 
 // meanSquare returns the mean square, in 16-bit linear units squared, of a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"tipring/dsp/measure"
 
 	"tipring/dsp/tone"
 )
@@ -14,7 +15,7 @@ const SampleRate = 8000
 
 // dBm0Ref is the RMS value of a 0 dBm0 sine in 16-bit linear units
 // (tipring/dsp/measure.DBm0Ref).
-const dBm0Ref = 16077.8
+const dBm0Ref = measure.DBm0Ref
 
 const (
 	window   = 256 // 32 ms Hann window

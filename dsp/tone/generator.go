@@ -3,6 +3,7 @@ package tone
 import (
 	"math"
 	"time"
+	"tipring/dsp/measure"
 )
 
 // SampleRate is the generator's sample rate, in Hz.
@@ -11,11 +12,6 @@ const SampleRate = 8000
 // MaxComponents is the number of simultaneous components a Generator
 // renders; further components of a segment are ignored.
 const MaxComponents = 6
-
-// dBm0Ref is the RMS value of a 0 dBm0 sine in 16-bit linear units; it is
-// tipring/dsp/measure.DBm0Ref (repeated so that generators do not depend on
-// the measurement package).
-const dBm0Ref = 16077.8
 
 // osc is a recursive quadrature oscillator: z rotates by w every sample.
 type osc struct {
@@ -160,7 +156,7 @@ func (g *Generator) enter(seg *Segment) {
 			}
 			o.initialised = true
 		}
-		o.amp = dBm0Ref * math.Sqrt2 * math.Pow(10, c.LevelDBm0/20)
+		o.amp = measure.Amplitude(c.LevelDBm0)
 	}
 }
 

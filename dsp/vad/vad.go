@@ -3,6 +3,7 @@ package vad
 import (
 	"math"
 	"time"
+	"tipring/dsp/measure"
 )
 
 // SampleRate is the sample rate of the audio, in Hz.
@@ -10,7 +11,7 @@ const SampleRate = 8000
 
 // dBm0Ref is the RMS value of a 0 dBm0 sine in 16-bit linear units
 // (tipring/dsp/measure.DBm0Ref).
-const dBm0Ref = 16077.8
+const dBm0Ref = measure.DBm0Ref
 
 const (
 	frameLen  = 80 // 10 ms analysis frames

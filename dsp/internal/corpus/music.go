@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"tipring/dsp/measure"
 )
 
 // Music parameters: 24 pieces of 60 s.
@@ -218,7 +219,7 @@ func drum(out []float64, r *rand.Rand, beat int) {
 
 // normalise scales x to level dBm0 (RMS) and converts it to int16.
 func normalise(x []float64, level float64) []int16 {
-	const dBm0Ref = 16077.8
+	const dBm0Ref = measure.DBm0Ref
 	var p float64
 	for _, v := range x {
 		p += v * v
