@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -70,13 +69,8 @@ func (s *server) secBlock(w http.ResponseWriter, r *http.Request) {
 	if g == nil {
 		return
 	}
-	b, ok := readBody(w, r)
-	if !ok {
-		return
-	}
 	var req BlockRequest
-	if err := json.Unmarshal(b, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "body: "+err.Error())
+	if !readJSON(w, r, &req) {
 		return
 	}
 	addr, err := netip.ParseAddr(req.Addr)
@@ -137,13 +131,8 @@ func (s *server) secSetList(set func(Security, []netip.Prefix), get func(Securit
 		if g == nil {
 			return
 		}
-		b, ok := readBody(w, r)
-		if !ok {
-			return
-		}
 		var req PrefixList
-		if err := json.Unmarshal(b, &req); err != nil {
-			writeError(w, http.StatusBadRequest, "body: "+err.Error())
+		if !readJSON(w, r, &req) {
 			return
 		}
 		l, err := guard.ParsePrefixes(req.Prefixes)
