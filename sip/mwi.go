@@ -45,31 +45,8 @@ func newMWISub(u *UA, a *account) *mwiSub {
 }
 
 func (s *mwiSub) run(ctx context.Context) {
-	log := s.ua.log.With("account", s.acc.Name)
-	failures := 0
-	for {
-		granted, err := s.subscribe(ctx, mwiExpires)
-		var wait time.Duration
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			wait = backoff(failures)
-			failures++
-			log.Warn("sip: MWI subscribe failed", "err", err, "retry", wait)
-		} else {
-			failures = 0
-			wait = max(refreshAfter(granted), time.Second)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-		case <-t.C:
-			continue
-		}
-		break
-	}
+	keepRenewed(ctx, s.ua.log.With("account", s.acc.Name), "MWI subscribe",
+		func() (time.Duration, error) { return s.subscribe(ctx, mwiExpires) }, nil)
 	s.mu.Lock()
 	subscribed := s.toTag != ""
 	s.mu.Unlock()

@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -101,37 +102,51 @@ func backoff(failures int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func (r *registration) run(ctx context.Context) {
-	log := r.ua.log.With("account", r.acc.Name)
+// keepRenewed renews a lease (a registration binding, a subscription) until
+// ctx is done: renew returns the granted lifetime; failures back off
+// (backoff), successes refresh at refreshAfter, never sooner than a second,
+// and limit, when given, may shorten the wait.
+func keepRenewed(ctx context.Context, log *slog.Logger, what string, renew func() (time.Duration, error), limit func(granted, wait time.Duration) time.Duration) {
 	failures := 0
 	for {
-		granted, err := r.register(ctx, r.acc.Expires)
+		granted, err := renew()
 		var wait time.Duration
 		if err != nil {
 			if ctx.Err() != nil {
-				break
+				return
 			}
 			wait = backoff(failures)
 			failures++
-			log.Warn("sip: register failed", "err", err, "retry", wait)
+			log.Warn("sip: "+what+" failed", "err", err, "retry", wait)
 		} else {
 			failures = 0
 			wait = max(refreshAfter(granted), time.Second)
-			if r.curServer > 0 || r.curHopIndex > 0 {
-				// On a backup: come back for the primary soon (fail-back).
-				wait = min(wait, r.ua.cfg.Failback)
+			if limit != nil {
+				wait = limit(granted, wait)
 			}
-			log.Debug("sip: registered", "expires", granted, "refresh", wait, "server", r.servers[r.curServer].String(), "addr", r.curHop.String())
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
+			return
 		case <-t.C:
-			continue
 		}
-		break
 	}
+}
+
+func (r *registration) run(ctx context.Context) {
+	log := r.ua.log.With("account", r.acc.Name)
+	keepRenewed(ctx, log, "register",
+		func() (time.Duration, error) { return r.register(ctx, r.acc.Expires) },
+		func(granted, wait time.Duration) time.Duration {
+			if r.curServer > 0 || r.curHopIndex > 0 {
+				// On a backup: come back for the primary soon (fail-back).
+				wait = min(wait, r.ua.cfg.Failback)
+			}
+			log.Debug("sip: registered", "expires", granted, "refresh", wait, "server", r.servers[r.curServer].String(), "addr", r.curHop.String())
+			return wait
+		})
 	if r.snapshot().Registered && r.curServer >= 0 {
 		uctx, cancel := context.WithTimeout(context.Background(), unregisterTimout)
 		_, code, err := r.do(uctx, 0, r.servers[r.curServer], r.curHop)
