@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -28,18 +27,7 @@ func newRealtimeRig(t *testing.T, zone string, simCfg sim.Config, cfg Config) *r
 		b.Close()
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		gw.Run(ctx)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		b.Close()
-		<-done
-	})
-	<-gw.Ready()
+	runGateway(t, b, gw)
 	return &rig{board: b, gw: gw, cdr: cdr}
 }
 

@@ -15,11 +15,7 @@ func TestCallForwarding(t *testing.T) {
 	t.Run("unconditional", func(t *testing.T) {
 		r := newRig(t, "us", sim.Config{}, Config{})
 		p1, p2, p3 := r.phone(t, 1), r.phone(t, 2), r.phone(t, 3)
-		p2.OffHook()
-		r.board.Sleep(300 * time.Millisecond)
-		p2.Dial("*722003")
-		r.waitFor(t, "confirmation", 8*time.Second, func() bool { return r.portState("2002") == PortTone })
-		p2.OnHook()
+		r.featureCode(t, p2, "2002", "*722003")
 		p1.OffHook()
 		r.board.Sleep(300 * time.Millisecond)
 		p1.Dial("2002")
@@ -32,11 +28,7 @@ func TestCallForwarding(t *testing.T) {
 		p1.OnHook()
 		p3.OnHook()
 		r.board.Sleep(time.Second)
-		p2.OffHook()
-		r.board.Sleep(300 * time.Millisecond)
-		p2.Dial("*73")
-		r.waitFor(t, "confirmation", 8*time.Second, func() bool { return r.portState("2002") == PortTone })
-		p2.OnHook()
+		r.featureCode(t, p2, "2002", "*73")
 		p1.OffHook()
 		r.board.Sleep(300 * time.Millisecond)
 		p1.Dial("2002")
@@ -82,11 +74,7 @@ func TestCallForwarding(t *testing.T) {
 func TestDoNotDisturb(t *testing.T) {
 	r := newRig(t, "us", sim.Config{}, Config{})
 	p1, p2 := r.phone(t, 1), r.phone(t, 2)
-	p2.OffHook()
-	r.board.Sleep(300 * time.Millisecond)
-	p2.Dial("*78")
-	r.waitFor(t, "confirmation", 8*time.Second, func() bool { return r.portState("2002") == PortTone })
-	p2.OnHook()
+	r.featureCode(t, p2, "2002", "*78")
 	p1.OffHook()
 	r.board.Sleep(300 * time.Millisecond)
 	p1.Dial("2002")
@@ -96,11 +84,7 @@ func TestDoNotDisturb(t *testing.T) {
 	}
 	p1.OnHook()
 	r.board.Sleep(time.Second)
-	p2.OffHook()
-	r.board.Sleep(300 * time.Millisecond)
-	p2.Dial("*79")
-	r.waitFor(t, "confirmation", 8*time.Second, func() bool { return r.portState("2002") == PortTone })
-	p2.OnHook()
+	r.featureCode(t, p2, "2002", "*79")
 	p1.OffHook()
 	r.board.Sleep(300 * time.Millisecond)
 	p1.Dial("2002")
@@ -203,4 +187,15 @@ func TestDistinctiveCadence(t *testing.T) {
 			t.Errorf("%q: %v, want %v", in, got, want)
 		}
 	}
+}
+
+// featureCode dials a feature code on phone p (extension ext), waits for the
+// confirmation tone and hangs up.
+func (r *rig) featureCode(t *testing.T, p *sim.Phone, ext, code string) {
+	t.Helper()
+	p.OffHook()
+	r.board.Sleep(300 * time.Millisecond)
+	p.Dial(code)
+	r.waitFor(t, "confirmation", 8*time.Second, func() bool { return r.portState(ext) == PortTone })
+	p.OnHook()
 }

@@ -7,6 +7,7 @@ import (
 
 	"tipring/hal/sim"
 	"tipring/sip"
+	"tipring/sip/siptest"
 )
 
 // watchFlash polls line l (real time) for up to limit and returns how long
@@ -37,29 +38,15 @@ func watchFlash(l *sim.Line, limit time.Duration) time.Duration {
 // line (the office sees a break of the flash length while the call stays
 // up) and the call goes on.
 func TestRFC4733FlashPassedToPSTNLine(t *testing.T) {
-	b, err := sim.New(lineSim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(Options{Board: b, Config: Config{
+	b, gw, ua := startSIPGateway(t, lineSim, Options{Config: Config{
 		Zone:  "us",
 		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001"}},
 		Lines: twoLines(func(l []LineConfig) { l[0].Account, l[1].Account = "trunk", "trunk" }),
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ua := startUA(t, sip.Config{
+	}}, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: 40000, RTPPortMax: 40999,
 		Accounts: []sip.Account{{Name: "trunk", User: "5551234", Domain: "127.0.0.1"}},
-	}, gw)
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { gw.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); b.Close(); <-done })
-	<-gw.Ready()
+	})
 
 	peer := startUA(t, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
@@ -73,8 +60,8 @@ func TestRFC4733FlashPassedToPSTNLine(t *testing.T) {
 	}
 	waitEvent(t, c, sip.EventAnswered)
 	waitReal(t, "far end connected", 10*time.Second, func() bool { return l1.State() == sim.LineConnected })
-	pa := newPeerAudio(c.Media())
-	defer pa.close()
+	pa := siptest.NewPump(c.Media())
+	defer pa.Close()
 	time.Sleep(300 * time.Millisecond)
 	if d := watchFlash(l1, 500*time.Millisecond); d != 0 {
 		t.Fatalf("line flashed (%v) before any flash was sent", d)

@@ -9,6 +9,7 @@ import (
 	"tipring/dsp/measure"
 	"tipring/hal/sim"
 	"tipring/sip"
+	"tipring/sip/siptest"
 )
 
 // twoLines is the default board's two FXO ports (channels 5 and 6 of the
@@ -351,32 +352,18 @@ func TestPSTNTwoStageDialling(t *testing.T) {
 // line is, audio passes both ways through RTP, and the far party hanging
 // up sends BYE.
 func TestSIPCallOutOnPSTNLine(t *testing.T) {
-	b, err := sim.New(lineSim)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cdr := &memCDR{}
-	gw, err := New(Options{Board: b, CDR: cdr, Config: Config{
+	// The sip UA matches an INVITE to an account by the Request-URI (or To)
+	// user, and the line dials the called user: here the account's.
+	b, gw, ua := startSIPGateway(t, lineSim, Options{CDR: cdr, Config: Config{
 		Zone:  "us",
 		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001"}},
 		Lines: twoLines(func(l []LineConfig) { l[0].Account, l[1].Account = "trunk", "trunk" }),
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The sip UA matches an INVITE to an account by the Request-URI (or To)
-	// user, and the line dials the called user: here the account's.
-	ua := startUA(t, sip.Config{
+	}}, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: 34000, RTPPortMax: 34999,
 		Accounts: []sip.Account{{Name: "trunk", User: "5551234", Domain: "127.0.0.1"}},
-	}, gw)
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { gw.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); b.Close(); <-done })
-	<-gw.Ready()
+	})
 
 	peer := startUA(t, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
@@ -391,15 +378,15 @@ func TestSIPCallOutOnPSTNLine(t *testing.T) {
 	waitReal(t, "the office collects the number", 10*time.Second, func() bool { return l1.Digits() == "5551234" })
 	waitEvent(t, c, sip.EventAnswered)
 	waitReal(t, "far end connected", 5*time.Second, func() bool { return l1.State() == sim.LineConnected })
-	pa := newPeerAudio(c.Media())
-	defer pa.close()
-	pa.play(1004, -10)
+	pa := siptest.NewPump(c.Media())
+	defer pa.Close()
+	pa.Play(1004, -10)
 	time.Sleep(400 * time.Millisecond)
 	checkTone(t, "SIP peer → far party", l1.Listen(time.Second), 1004, -10)
-	pa.play(0, 0)
+	pa.Play(0, 0)
 	l1.PlayTone(1004, -16)
 	time.Sleep(400 * time.Millisecond)
-	checkTone(t, "far party → SIP peer", pa.listen(time.Second), 1004, -16)
+	checkTone(t, "far party → SIP peer", pa.Listen(time.Second), 1004, -16)
 	l1.StopPlay()
 
 	l1.Hangup()

@@ -68,6 +68,15 @@ func newRigAt(t *testing.T, zone string, simCfg sim.Config, cfg Config, now func
 		b.Close()
 		t.Fatal(err)
 	}
+	runGateway(t, b, gw)
+	b.SetSettle(gw.Settled)
+	return &rig{board: b, gw: gw, cdr: cdr}
+}
+
+// runGateway runs gw until the test ends, then stops it and closes b; it
+// returns once gw is ready.
+func runGateway(t *testing.T, b *sim.Board, gw *Gateway) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -80,8 +89,6 @@ func newRigAt(t *testing.T, zone string, simCfg sim.Config, cfg Config, now func
 		<-done
 	})
 	<-gw.Ready()
-	b.SetSettle(gw.Settled)
-	return &rig{board: b, gw: gw, cdr: cdr}
 }
 
 func (r *rig) phone(t *testing.T, n int) *sim.Phone {

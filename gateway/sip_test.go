@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 	"tipring/dsp/cid"
@@ -12,104 +11,8 @@ import (
 	"tipring/dsp/measure"
 	"tipring/hal/sim"
 	"tipring/sip"
-	"tipring/sip/media"
 	"tipring/sip/siptest"
 )
-
-// peerAudio clocks a SIP peer's media session in real time: every 20 ms it
-// sends a frame (a tone or silence), plays out a frame into a recording and
-// collects RFC 4733 digits.
-type peerAudio struct {
-	s    *media.Session
-	stop chan struct{}
-	done chan struct{}
-
-	mu     sync.Mutex
-	freq   float64
-	level  float64
-	heard  []int16
-	digits []byte
-}
-
-func newPeerAudio(s *media.Session) *peerAudio {
-	p := &peerAudio{s: s, stop: make(chan struct{}), done: make(chan struct{})}
-	go p.run()
-	return p
-}
-
-func (p *peerAudio) run() {
-	defer close(p.done)
-	tx, rx := make([]int16, 160), make([]int16, 160)
-	phase := 0.0
-	start := time.Now()
-	frames := 0
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-t.C:
-		}
-		// Like a TDM clock, catch up on every frame that is due: a ticker
-		// alone drops ticks when the machine is busy.
-		for due := int(time.Since(start) / (20 * time.Millisecond)); frames < due; frames++ {
-			p.frame(tx, rx, &phase)
-		}
-	}
-}
-
-func (p *peerAudio) frame(tx, rx []int16, phase *float64) {
-	p.mu.Lock()
-	if p.freq > 0 {
-		*phase = measure.Sine(tx, p.freq, p.level, *phase)
-	} else {
-		clear(tx)
-	}
-	p.mu.Unlock()
-	p.s.Push(tx)
-	p.s.Pull(rx)
-	p.mu.Lock()
-	p.heard = append(p.heard, rx...)
-	for {
-		ev, ok := p.s.PollDTMF()
-		if !ok {
-			break
-		}
-		if !ev.End {
-			p.digits = append(p.digits, ev.Digit)
-		}
-	}
-	p.mu.Unlock()
-}
-
-func (p *peerAudio) play(freq, level float64) {
-	p.mu.Lock()
-	p.freq, p.level = freq, level
-	p.mu.Unlock()
-}
-
-// listen returns what the peer hears during the next d.
-func (p *peerAudio) listen(d time.Duration) []int16 {
-	p.mu.Lock()
-	start := len(p.heard)
-	p.mu.Unlock()
-	time.Sleep(d)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]int16(nil), p.heard[start:]...)
-}
-
-func (p *peerAudio) receivedDigits() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return string(p.digits)
-}
-
-func (p *peerAudio) close() {
-	close(p.stop)
-	<-p.done
-}
 
 // noCalls is a Handler for a peer that only places calls.
 type noCalls struct{}
@@ -135,6 +38,27 @@ func startUA(t *testing.T, cfg sip.Config, h sip.Handler) *sip.UA {
 	}
 	t.Cleanup(func() { cancel(); <-done })
 	return ua
+}
+
+// startSIPGateway builds a gateway with opts on a sim board made from
+// simCfg, attaches a UA started with sipCfg and runs the gateway until the
+// test ends.
+func startSIPGateway(t *testing.T, simCfg sim.Config, opts Options, sipCfg sip.Config) (*sim.Board, *Gateway, *sip.UA) {
+	t.Helper()
+	b, err := sim.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Board = b
+	gw, err := New(opts)
+	if err != nil {
+		b.Close()
+		t.Fatal(err)
+	}
+	ua := startUA(t, sipCfg, gw)
+	gw.AttachSIP(ua)
+	runGateway(t, b, gw)
+	return b, gw, ua
 }
 
 func waitReal(t *testing.T, what string, limit time.Duration, cond func() bool) {
@@ -176,29 +100,15 @@ func waitEvent(t *testing.T, c *sip.Call, want sip.EventKind) sip.Event {
 // call and the phone's hang-up the second.
 func TestRegisteredPortCalledBySIPPeer(t *testing.T) {
 	reg := siptest.NewRegistrar(t, map[string]string{"2001": "s3cret"}, 3600)
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cdr := &memCDR{}
-	gw, err := New(Options{Board: b, CDR: cdr, Config: Config{
+	b, gw, _ := startSIPGateway(t, sim.Config{NoEcho: true}, Options{CDR: cdr, Config: Config{
 		Zone:  "us",
 		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}, {Span: 1, Chan: 2, Extension: "2002"}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ua := startUA(t, sip.Config{
+	}}, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: 30000, RTPPortMax: 30999,
 		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Password: "s3cret", Registrar: reg.URI(), Expires: time.Hour}},
-	}, gw)
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { gw.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); b.Close(); <-done })
-	<-gw.Ready()
+	})
 
 	waitReal(t, "registration", 10*time.Second, func() bool { _, ok := reg.Contact("2001"); return ok })
 	contact, _ := reg.Contact("2001")
@@ -229,16 +139,16 @@ func TestRegisteredPortCalledBySIPPeer(t *testing.T) {
 			if c.Media() == nil {
 				t.Fatal("no media after answer")
 			}
-			pa := newPeerAudio(c.Media())
-			defer pa.close()
+			pa := siptest.NewPump(c.Media())
+			defer pa.Close()
 
-			pa.play(1004, -10)
+			pa.Play(1004, -10)
 			time.Sleep(400 * time.Millisecond)
 			checkTone(t, "peer → phone", phone.Listen(time.Second), 1004, -10)
-			pa.play(0, 0)
+			pa.Play(0, 0)
 			phone.PlayTone(1004, -16)
 			time.Sleep(400 * time.Millisecond)
-			checkTone(t, "phone → peer", pa.listen(time.Second), 1004, -16)
+			checkTone(t, "phone → peer", pa.Listen(time.Second), 1004, -16)
 			phone.StopPlay()
 			if t.Failed() {
 				t.Logf("peer media stats: %+v", c.Media().Stats())
@@ -250,8 +160,8 @@ func TestRegisteredPortCalledBySIPPeer(t *testing.T) {
 			if err := phone.Dial("159#"); err != nil {
 				t.Fatal(err)
 			}
-			waitReal(t, "RFC 4733 digits at the peer", 5*time.Second, func() bool { return len(pa.receivedDigits()) >= 4 })
-			if got := pa.receivedDigits(); got != "159#" {
+			waitReal(t, "RFC 4733 digits at the peer", 5*time.Second, func() bool { return len(pa.Digits()) >= 4 })
+			if got := pa.Digits(); got != "159#" {
 				t.Errorf("peer received digits %q, want 159#", got)
 			}
 
@@ -285,31 +195,17 @@ func TestPhoneCallsSIPPeerBusy(t *testing.T) {
 		RTPPortMin: 32000, RTPPortMax: 32999,
 		Accounts: []sip.Account{{Name: "b", User: "3000", Domain: "127.0.0.1"}},
 	}, busyHandler{})
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cdr := &memCDR{}
 	target := "sip:{n}@" + busy.ListenAddr("udp").String()
-	gw, err := New(Options{Board: b, CDR: cdr, Config: Config{
+	b, gw, _ := startSIPGateway(t, sim.Config{NoEcho: true}, Options{CDR: cdr, Config: Config{
 		Zone: "de", DigitMap: "3xxx",
 		Ports:  []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}},
 		Routes: []Route{{Pattern: "3xxx", Target: target}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ua := startUA(t, sip.Config{
+	}}, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: 33000, RTPPortMax: 33999,
 		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}},
-	}, gw)
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { gw.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); b.Close(); <-done })
-	<-gw.Ready()
+	})
 
 	phone, _ := b.Phone(1)
 	phone.OffHook()
@@ -337,28 +233,14 @@ func (busyHandler) OnIncoming(_ string, c *sip.Call) { c.Reject(486, "Busy Here"
 // Bellcore MDMF caller ID between the first and second ring (GR-30), decoded
 // from what the phone's line carried.
 func TestSIPCallerIDReachesPhone(t *testing.T) {
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := New(Options{Board: b, Config: Config{
+	b, gw, ua := startSIPGateway(t, sim.Config{NoEcho: true}, Options{Config: Config{
 		Zone:  "us",
 		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ua := startUA(t, sip.Config{
+	}}, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: 34000, RTPPortMax: 34999,
 		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}},
-	}, gw)
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { gw.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); b.Close(); <-done })
-	<-gw.Ready()
+	})
 
 	peer := startUA(t, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},

@@ -8,6 +8,7 @@ import (
 
 	"tipring/hal/sim"
 	"tipring/sip"
+	"tipring/sip/siptest"
 )
 
 // transferee is a SIP peer that calls the gateway and follows REFERs
@@ -55,29 +56,15 @@ func TestRFC3515TransferOfSIPPartiesFromPhone(t *testing.T) {
 				RTPPortMin: base, RTPPortMax: base + 999,
 				Accounts: []sip.Account{{Name: "b", User: "3001", Domain: "127.0.0.1"}},
 			}, peerB)
-			b, err := sim.New(sim.Config{NoEcho: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			gw, err := New(Options{Board: b, Config: Config{
+			b, gw, ua := startSIPGateway(t, sim.Config{NoEcho: true}, Options{Config: Config{
 				Zone:   "us",
 				Ports:  []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}},
 				Routes: []Route{{Pattern: "3xxx", Target: "sip:{n}@" + ub.ListenAddr("udp").String()}},
-			}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ua := startUA(t, sip.Config{
+			}}, sip.Config{
 				Listen:     []string{"udp:127.0.0.1:0"},
 				RTPPortMin: base + 1000, RTPPortMax: base + 1999,
 				Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}},
-			}, gw)
-			gw.AttachSIP(ua)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { gw.Run(ctx); close(done) }()
-			t.Cleanup(func() { cancel(); b.Close(); <-done })
-			<-gw.Ready()
+			})
 
 			peerA := transferee{next: make(chan *sip.Call, 1)}
 			ua2 := startUA(t, sip.Config{
@@ -134,12 +121,12 @@ func TestRFC3515TransferOfSIPPartiesFromPhone(t *testing.T) {
 				t.Errorf("phone's port %s, want idle", st)
 			}
 
-			pa, pb := newPeerAudio(next.Media()), newPeerAudio(atB.Media())
-			defer pa.close()
-			defer pb.close()
-			pa.play(1004, -10)
+			pa, pb := siptest.NewPump(next.Media()), siptest.NewPump(atB.Media())
+			defer pa.Close()
+			defer pb.Close()
+			pa.Play(1004, -10)
 			time.Sleep(400 * time.Millisecond)
-			checkTone(t, "A → B", pb.listen(time.Second), 1004, -10)
+			checkTone(t, "A → B", pb.Listen(time.Second), 1004, -10)
 			if x := phone.Heard(time.Second); len(x) > 0 {
 				hears(t, "the idle phone", x, 1004, math.NaN())
 			}

@@ -25,7 +25,7 @@ import (
 	"tipring/hal"
 	"tipring/hal/dahdi"
 	"tipring/sip"
-	"tipring/sip/media"
+	"tipring/sip/siptest"
 )
 
 // The guest's spans (scripts/dahdi-vm/guest-init.sh): DYN/loc/1:0 (fxsks,
@@ -130,8 +130,8 @@ func TestGatewayCallsAcrossDriver(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitEvent(t, in, sip.EventAnswered)
-		pa := newPeerAudio(in.Media())
-		defer pa.close()
+		pa := siptest.NewPump(in.Media())
+		defer pa.Close()
 		waitFor(t, "call answered in the API", 5*time.Second, func() bool {
 			calls := d.calls(t)
 			return len(calls) == 1 && !calls[0].Answer.IsZero()
@@ -164,8 +164,8 @@ func TestGatewayCallsAcrossDriver(t *testing.T) {
 		t.Logf("phone rings: %v", ev)
 		ph.hook(t, hal.HookOffHook)
 		waitEvent(t, c, sip.EventAnswered)
-		pa := newPeerAudio(c.Media())
-		defer pa.close()
+		pa := siptest.NewPump(c.Media())
+		defer pa.Close()
 
 		audioBothWays(t, ph, pa)
 
@@ -198,16 +198,16 @@ func TestGatewayCallsAcrossDriver(t *testing.T) {
 // then from the phone to the peer, measuring level and frequency at the
 // far end each time. The tone crosses G.711 in the driver, the port's
 // echo canceller and PCMU over RTP.
-func audioBothWays(t *testing.T, ph *phone, pa *peerAudio) {
+func audioBothWays(t *testing.T, ph *phone, pa *siptest.Pump) {
 	t.Helper()
-	pa.play(1004, -10)
+	pa.Play(1004, -10)
 	time.Sleep(600 * time.Millisecond)
 	checkTone(t, "SIP peer → phone", ph.listen(time.Second), 1004, -10)
-	pa.play(0, 0)
+	pa.Play(0, 0)
 	time.Sleep(300 * time.Millisecond)
 	ph.play(1004, -16)
 	time.Sleep(600 * time.Millisecond)
-	checkTone(t, "phone → SIP peer", pa.listen(time.Second), 1004, -16)
+	checkTone(t, "phone → SIP peer", pa.Listen(time.Second), 1004, -16)
 	ph.play(0, 0)
 }
 
@@ -499,78 +499,6 @@ func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// peerAudio clocks the SIP peer's media session like a TDM source: a
-// frame every 20 ms, catching up after a late tick, sending a tone or
-// silence and recording what it plays out.
-type peerAudio struct {
-	s    *media.Session
-	stop chan struct{}
-	done chan struct{}
-
-	mu    sync.Mutex
-	freq  float64
-	level float64
-	heard []int16
-}
-
-func newPeerAudio(s *media.Session) *peerAudio {
-	p := &peerAudio{s: s, stop: make(chan struct{}), done: make(chan struct{})}
-	go p.run()
-	return p
-}
-
-func (p *peerAudio) run() {
-	defer close(p.done)
-	tx, rx := make([]int16, 160), make([]int16, 160)
-	phase := 0.0
-	start := time.Now()
-	frames := 0
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-tick.C:
-		}
-		for due := int(time.Since(start) / (20 * time.Millisecond)); frames < due; frames++ {
-			p.mu.Lock()
-			if p.freq > 0 {
-				phase = measure.Sine(tx, p.freq, p.level, phase)
-			} else {
-				clear(tx)
-			}
-			p.mu.Unlock()
-			p.s.Push(tx)
-			p.s.Pull(rx)
-			p.mu.Lock()
-			p.heard = append(p.heard, rx...)
-			p.mu.Unlock()
-		}
-	}
-}
-
-func (p *peerAudio) play(freq, level float64) {
-	p.mu.Lock()
-	p.freq, p.level = freq, level
-	p.mu.Unlock()
-}
-
-func (p *peerAudio) listen(d time.Duration) []int16 {
-	p.mu.Lock()
-	start := len(p.heard)
-	p.mu.Unlock()
-	time.Sleep(d)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]int16(nil), p.heard[start:]...)
-}
-
-func (p *peerAudio) close() {
-	close(p.stop)
-	<-p.done
 }
 
 // phone is a telephone on an fxsks channel, driven through hal/dahdi: a

@@ -1,6 +1,6 @@
-// Package siptest provides SIP servers for tests of the packages above sip:
+// Package siptest provides SIP test fixtures for the packages above sip:
 // a registrar with digest authentication built on sipgo, listening on
-// loopback.
+// loopback, and Pump, which clocks a peer's media session in real time.
 package siptest
 
 import (
