@@ -220,13 +220,9 @@ func (p *Port) Digits() string {
 }
 
 func (p *Port) send(c command) {
-	select {
-	case p.inbox <- c:
-	default:
-		// The loop drains 64 commands every frame; a full inbox means the loop
-		// is stuck. Block rather than lose a call event.
-		p.inbox <- c
-	}
+	// The loop drains the inbox every frame; should it ever be full the
+	// sender waits rather than lose a call event.
+	p.inbox <- c
 }
 
 func (p *Port) event(k EventKind) { p.send(command{kind: cmdEvent, ev: Event{Kind: k}}) }
@@ -494,14 +490,8 @@ func (p *Port) step(lp *loop) {
 	}
 
 	// Commands from the gateway.
-	for i := 0; i < 64; i++ {
-		var c command
-		select {
-		case c = <-p.inbox:
-		default:
-			i = 64
-			continue
-		}
+	for n := len(p.inbox); n > 0; n-- {
+		c := <-p.inbox
 		switch c.kind {
 		case cmdAttach:
 			lp.leg, lp.leg2, lp.conf = c.leg, nil, false
