@@ -15,7 +15,6 @@ package interop
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -46,7 +45,6 @@ import (
 	"tipring/dsp/g711"
 	"tipring/dsp/measure"
 	"tipring/gateway"
-	"tipring/hal/sim"
 	"tipring/sip"
 )
 
@@ -60,83 +58,18 @@ const (
 	bsLifetime   = 45 // seconds baresip may live at most
 )
 
-// bsGateway is a whole gateway on loopback whose SIP accounts use the given
-// SRTP policy; port 1 answers sip:2001@127.0.0.1:<sipPort> and numbers 3xxx
-// go to routeTarget through account fxs1.
-type bsGateway struct {
-	board          *sim.Board
-	gw             *gateway.Gateway
-	sipPort        int
-	tlsPort        int // 0 without TLS
-	rtpMin, rtpMax int
-}
-
-// bsStartGateway starts the gateway; with tlsCfg it also listens for SIP
-// over TLS on its own port.
-func bsStartGateway(t *testing.T, srtp, routeTarget string, tlsCfg *sip.TLSConfig) *bsGateway {
+// bsStartGateway starts a whole gateway on loopback whose SIP account uses
+// the SRTP policy srtp; port 1 answers sip:2001@127.0.0.1:<sipPort> and
+// numbers 3xxx go to routeTarget through account fxs1. With tlsCfg it also
+// listens for SIP over TLS on its own port.
+func bsStartGateway(t *testing.T, srtp, routeTarget string, tlsCfg *sip.TLSConfig) *rig {
 	t.Helper()
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sipPort := freePort(t)
-	rtp := freeMediaPort(t)
-	gw, err := gateway.New(gateway.Options{
-		Board: b,
-		Config: gateway.Config{
-			Zone:     "us",
-			DigitMap: "2xxx|3xxx",
-			EchoOff:  true, // no hybrid echo on the simulated lines
-			Ports: []gateway.PortConfig{
-				{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"},
-			},
-			Routes: []gateway.Route{{Pattern: "3xxx", Account: "fxs1", Target: routeTarget}},
-		},
+	return startRig(t, routedConfig(routeTarget, "2001"), rigOptions{
+		accounts: localAccounts(srtp, "2001"),
+		udpOnly:  true,
+		tls:      tlsCfg,
+		rtpSpan:  20,
 	})
-	if err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	listen := []string{fmt.Sprintf("udp:127.0.0.1:%d", sipPort)}
-	tlsPort := 0
-	if tlsCfg != nil {
-		tlsPort = freePort(t)
-		listen = append(listen, fmt.Sprintf("tls:127.0.0.1:%d", tlsPort))
-	}
-	ua, err := sip.New(sip.Config{
-		Listen:     listen,
-		TLS:        tlsCfg,
-		RTPPortMin: rtp, RTPPortMax: rtp + 20,
-		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1", SRTP: srtp}},
-	}, gw)
-	if err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { gw.Run(ctx); done <- struct{}{} }()
-	go func() { ua.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() {
-		cancel()
-		b.Close()
-		for range 2 {
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				t.Error("gateway did not stop within 10 s")
-				return
-			}
-		}
-	})
-	select {
-	case <-ua.Ready():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIP user agent not ready")
-	}
-	<-gw.Ready()
-	return &bsGateway{board: b, gw: gw, sipPort: sipPort, tlsPort: tlsPort, rtpMin: rtp, rtpMax: rtp + 21}
 }
 
 // bsBaresip is one running baresip and its control connection.
@@ -600,7 +533,7 @@ func bsPlainTone(payload []byte) bool {
 // bsVoiceStats counts the RTP-shaped datagrams between the two media port
 // ranges and those among them with a plaintext tone; sdp collects the SIP
 // bodies seen between the two SIP ports.
-func bsVoiceStats(pkts []bsPacket, g *bsGateway, bs *bsBaresip) (rtp, plain int, sipText string) {
+func bsVoiceStats(pkts []bsPacket, g *rig, bs *bsBaresip) (rtp, plain int, sipText string) {
 	inG := func(p int) bool { return p >= g.rtpMin && p <= g.rtpMax }
 	inB := func(p int) bool { return p >= bs.rtpMin && p <= bs.rtpMax }
 	var sb strings.Builder
@@ -634,13 +567,13 @@ type bsCallResult struct {
 // bsCall runs one call between phone 1 and baresip, placed by baresip
 // (inbound to the gateway) or by the phone (outbound), with both tones
 // playing, and returns what each side heard and the capture.
-func bsCall(t *testing.T, g *bsGateway, bs *bsBaresip, inbound bool) bsCallResult {
+func bsCall(t *testing.T, g *rig, bs *bsBaresip, inbound bool) bsCallResult {
 	t.Helper()
 	return bsCallTo(t, g, bs, inbound, fmt.Sprintf("sip:2001@127.0.0.1:%d", g.sipPort))
 }
 
 // bsCallTo is bsCall with the URI baresip dials for an inbound call.
-func bsCallTo(t *testing.T, g *bsGateway, bs *bsBaresip, inbound bool, uri string) bsCallResult {
+func bsCallTo(t *testing.T, g *rig, bs *bsBaresip, inbound bool, uri string) bsCallResult {
 	t.Helper()
 	capt := bsStartCapture(t, func(p int) bool {
 		return p == g.sipPort || p == bs.sipPort || (g.tlsPort != 0 && p == g.tlsPort) || p == bs.sipPort+1 || (p >= g.rtpMin && p <= g.rtpMax) || (p >= bs.rtpMin && p <= bs.rtpMax)
@@ -699,7 +632,7 @@ func bsCheckAudio(t *testing.T, r bsCallResult, log fmt.Stringer) {
 // bsCheckEncrypted checks the capture of an SRTP call: the SDP (when
 // signalled in the clear, sdpVisible) negotiated RTP/SAVP with an SDES
 // key, voice packets flowed, and none of them carried a tone in the clear.
-func bsCheckEncrypted(t *testing.T, r bsCallResult, g *bsGateway, bs *bsBaresip, sdpVisible bool) {
+func bsCheckEncrypted(t *testing.T, r bsCallResult, g *rig, bs *bsBaresip, sdpVisible bool) {
 	t.Helper()
 	rtp, plain, sipText := bsVoiceStats(r.pkts, g, bs)
 	t.Logf("capture: %d voice packets, %d with a plaintext tone", rtp, plain)
@@ -835,7 +768,7 @@ func bsMakePKI(t *testing.T) *bsPKI {
 // bsCheckTLSSignalling checks the capture of a call signalled over TLS:
 // TLS records flowed on the TLS ports, no SIP message crossed in the clear
 // (neither over TCP nor over UDP between the two UAs).
-func bsCheckTLSSignalling(t *testing.T, r bsCallResult, g *bsGateway, bs *bsBaresip) {
+func bsCheckTLSSignalling(t *testing.T, r bsCallResult, g *rig, bs *bsBaresip) {
 	t.Helper()
 	var tlsBytes, handshakes int
 	for _, p := range r.pkts {

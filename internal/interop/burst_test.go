@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"tipring/gateway"
-	"tipring/sip"
 )
 
 // burstResult is what SIPp's -trace_stat and -trace_rtt report for a run.
@@ -162,7 +161,7 @@ func TestSIPpBurst50cps(t *testing.T) {
 			{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"},
 			{Span: 1, Chan: 2, Extension: "2002", Account: "fxs2", DND: true},
 		},
-	}, []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}, {Name: "fxs2", User: "2002", Domain: "127.0.0.1"}})
+	}, rigOptions{accounts: localAccounts("", "2001", "2002")})
 
 	for _, tr := range []struct{ name, mode string }{{"udp", "u1"}, {"tcp", "t1"}} {
 		b := runBurst(t, r, "uac_busy.xml", "2002", tr.mode, calls, rate)

@@ -204,7 +204,7 @@ func kamRig(t *testing.T, k *kamailio, transport string, users ...string) *rig {
 		cfg.Ports = append(cfg.Ports, gateway.PortConfig{Span: 1, Chan: i + 1, Extension: fmt.Sprint(101 + i), Account: name})
 		accts = append(accts, sip.Account{Name: name, User: u, Password: kamUsers[u], Registrar: server})
 	}
-	return startRig(t, cfg, accts)
+	return startRig(t, cfg, rigOptions{accounts: accts})
 }
 
 // waitRegistered waits until every account of r is registered.

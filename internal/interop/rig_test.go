@@ -15,21 +15,54 @@ import (
 	"tipring/gateway"
 	"tipring/hal/sim"
 	"tipring/sip"
+	"tipring/sip/guard"
 )
 
 // rig is a whole gateway (simulated board in real time, SIP on loopback)
 // built from a caller-supplied configuration.
 type rig struct {
-	board   *sim.Board
-	gw      *gateway.Gateway
-	ua      *sip.UA
-	sipPort int
+	board          *sim.Board
+	gw             *gateway.Gateway
+	ua             *sip.UA
+	sipPort        int
+	tlsPort        int // 0 without TLS
+	rtpMin, rtpMax int // the UA's RTP ports, RTCP of the last pair included
 }
 
-// startRig runs a gateway with cfg and the SIP accounts accts on a UDP and
-// a TCP listener sharing one free loopback port. The gateway and the UA are
-// stopped when the test ends.
-func startRig(t *testing.T, cfg gateway.Config, accts []sip.Account) *rig {
+// rigOptions is what startRig builds besides the gateway configuration. The
+// zero value has no accounts, listens on UDP and TCP, and has 60 RTP ports.
+type rigOptions struct {
+	accounts []sip.Account
+	udpOnly  bool           // no TCP listener on the SIP port
+	tls      *sip.TLSConfig // also listen for SIP over TLS on a port of its own
+	guard    *guard.Guard   // defends the UA when set
+	rtpSpan  int            // RTPPortMax - RTPPortMin; 60 when 0
+}
+
+// localAccounts returns accounts fxs1, fxs2, ... for users, in the domain
+// 127.0.0.1 with the SRTP policy srtp ("" for the default).
+func localAccounts(srtp string, users ...string) []sip.Account {
+	accts := make([]sip.Account, len(users))
+	for i, u := range users {
+		accts[i] = sip.Account{Name: fmt.Sprintf("fxs%d", i+1), User: u, Domain: "127.0.0.1", SRTP: srtp}
+	}
+	return accts
+}
+
+// fxsPorts returns FXS ports 1, 2, ... of span 1 with the extensions exts,
+// each on account fxs<n>.
+func fxsPorts(exts ...string) []gateway.PortConfig {
+	ports := make([]gateway.PortConfig, len(exts))
+	for i, e := range exts {
+		ports[i] = gateway.PortConfig{Span: 1, Chan: i + 1, Extension: e, Account: fmt.Sprintf("fxs%d", i+1)}
+	}
+	return ports
+}
+
+// startRig runs a gateway with cfg (zone "us" unless set, echo canceller
+// off: the simulated lines have no hybrid echo) and the SIP user agent
+// described by o. The gateway and the UA are stopped when the test ends.
+func startRig(t *testing.T, cfg gateway.Config, o rigOptions) *rig {
 	t.Helper()
 	b, err := sim.New(sim.Config{NoEcho: true})
 	if err != nil {
@@ -38,18 +71,32 @@ func startRig(t *testing.T, cfg gateway.Config, accts []sip.Account) *rig {
 	if cfg.Zone == "" {
 		cfg.Zone = "us"
 	}
-	cfg.EchoOff = true // the simulated lines have no hybrid echo
+	cfg.EchoOff = true
+	if o.rtpSpan == 0 {
+		o.rtpSpan = 60
+	}
 	sipPort := freePort(t)
 	rtp := freeMediaPort(t)
+	listen := []string{fmt.Sprintf("udp:127.0.0.1:%d", sipPort)}
+	if !o.udpOnly {
+		listen = append(listen, fmt.Sprintf("tcp:127.0.0.1:%d", sipPort))
+	}
+	tlsPort := 0
+	if o.tls != nil {
+		tlsPort = freePort(t)
+		listen = append(listen, fmt.Sprintf("tls:127.0.0.1:%d", tlsPort))
+	}
 	gw, err := gateway.New(gateway.Options{Board: b, Config: cfg})
 	if err != nil {
 		b.Close()
 		t.Fatal(err)
 	}
 	ua, err := sip.New(sip.Config{
-		Listen:     []string{fmt.Sprintf("udp:127.0.0.1:%d", sipPort), fmt.Sprintf("tcp:127.0.0.1:%d", sipPort)},
-		RTPPortMin: rtp, RTPPortMax: rtp + 60,
-		Accounts: accts,
+		Listen:     listen,
+		TLS:        o.tls,
+		RTPPortMin: rtp, RTPPortMax: rtp + o.rtpSpan,
+		Accounts: o.accounts,
+		Guard:    o.guard,
 	}, gw)
 	if err != nil {
 		b.Close()
@@ -78,7 +125,7 @@ func startRig(t *testing.T, cfg gateway.Config, accts []sip.Account) *rig {
 		t.Fatal("SIP user agent not ready")
 	}
 	<-gw.Ready()
-	return &rig{board: b, gw: gw, ua: ua, sipPort: sipPort}
+	return &rig{board: b, gw: gw, ua: ua, sipPort: sipPort, tlsPort: tlsPort, rtpMin: rtp, rtpMax: rtp + o.rtpSpan + 1}
 }
 
 // phone returns simulated phone n (FXS port n).
@@ -93,7 +140,8 @@ func (r *rig) phone(t *testing.T, n int) *sim.Phone {
 
 // checkPlainCall places one SIPp call (testdata/uac_pcap.xml) to service,
 // the number of FXS port 1's account: phone 1 rings and answers, hears
-// SIPp's 1004 Hz tone at -10 dBm0, and the port is idle after SIPp hangs up.
+// SIPp's 1004 Hz tone at -10 dBm0, SIPp's hang-up reaches the port, and the
+// port is idle once the phone hangs up too.
 func checkPlainCall(t *testing.T, r *rig, service string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -121,6 +169,8 @@ func checkPlainCall(t *testing.T, r *rig, service string) {
 	waitUntil(t, "phone 1 rings", 10*time.Second, phone.Ringing)
 	phone.OffHook()
 	waitUntil(t, "connected", 5*time.Second, func() bool { return portState(r.gw, ext) == gateway.PortConnected })
+	// SIPp starts its stream right after the ACK; skip the jitter buffer's
+	// start-up and record the middle of the stream.
 	time.Sleep(700 * time.Millisecond)
 	x := phone.Listen(1500 * time.Millisecond)
 	if err := cmd.Wait(); err != nil {
@@ -130,6 +180,7 @@ func checkPlainCall(t *testing.T, r *rig, service string) {
 	if math.Abs(f-1004) > 5 || math.Abs(l+10) > 1 {
 		t.Errorf("phone heard %.1f Hz at %.2f dBm0, want 1004 Hz at -10 dBm0 (±5 Hz, ±1 dB)", f, l)
 	}
+	waitUntil(t, "far-end hang-up reaches the port", 5*time.Second, func() bool { return portState(r.gw, ext) == gateway.PortTone })
 	phone.OnHook()
 	waitUntil(t, "port idle", 5*time.Second, func() bool { return portState(r.gw, ext) == gateway.PortIdle })
 }

@@ -20,8 +20,6 @@ import (
 	"tipring/dsp/g711"
 	"tipring/dsp/measure"
 	"tipring/gateway"
-	"tipring/hal/sim"
-	"tipring/sip"
 )
 
 // requireTool returns the path of a required third-party tool or fails.
@@ -81,68 +79,29 @@ func freeMediaPort(t *testing.T) int {
 	return 0
 }
 
-type node struct {
-	board   *sim.Board
-	gw      *gateway.Gateway
-	sipPort int
+// routedConfig is a gateway configuration with FXS ports 1, 2, ... on the
+// extensions exts (accounts fxs1, fxs2, ...) and numbers 3xxx routed to
+// routeTarget through account fxs1.
+func routedConfig(routeTarget string, exts ...string) gateway.Config {
+	return gateway.Config{
+		DigitMap: "2xxx|3xxx",
+		Ports:    fxsPorts(exts...),
+		Routes:   []gateway.Route{{Pattern: "3xxx", Account: "fxs1", Target: routeTarget}},
+	}
 }
 
 // startGateway runs a whole gateway (simulated board in real time, SIP on
 // loopback) with port 1 reachable as sip:2001@127.0.0.1:<port> and numbers
-// 3xxx routed to routeTarget.
-func startGateway(t *testing.T, routeTarget string) *node {
+// 3xxx routed to routeTarget. Its echo canceller is off: besides the
+// simulated lines having no hybrid echo, SIPp's -rtp_echo returns the
+// phone's own steady tone, which a line echo canceller would rightly take
+// for echo.
+func startGateway(t *testing.T, routeTarget string) *rig {
 	t.Helper()
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sipPort := freePort(t)
-	rtp := freeMediaPort(t)
-	gw, err := gateway.New(gateway.Options{
-		Board: b,
-		Config: gateway.Config{
-			Zone:     "us",
-			DigitMap: "2xxx|3xxx",
-			// The simulated lines have no hybrid echo, and SIPp's -rtp_echo
-			// returns the phone's own steady tone: a line echo canceller
-			// would rightly take that for echo. Nothing to cancel here.
-			EchoOff: true,
-			Ports: []gateway.PortConfig{
-				{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"},
-				{Span: 1, Chan: 2, Extension: "2002", Account: "fxs2"},
-			},
-			Routes: []gateway.Route{{Pattern: "3xxx", Account: "fxs1", Target: routeTarget}},
-		},
+	return startRig(t, routedConfig(routeTarget, "2001", "2002"), rigOptions{
+		accounts: localAccounts("", "2001", "2002"),
+		rtpSpan:  40,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ua, err := sip.New(sip.Config{
-		Listen:     []string{fmt.Sprintf("udp:127.0.0.1:%d", sipPort), fmt.Sprintf("tcp:127.0.0.1:%d", sipPort)},
-		RTPPortMin: rtp, RTPPortMax: rtp + 40,
-		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}, {Name: "fxs2", User: "2002", Domain: "127.0.0.1"}},
-	}, gw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { gw.Run(ctx); done <- struct{}{} }()
-	go func() { ua.Run(ctx); done <- struct{}{} }()
-	select {
-	case <-ua.Ready():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIP user agent not ready")
-	}
-	<-gw.Ready()
-	t.Cleanup(func() {
-		cancel()
-		b.Close()
-		<-done
-		<-done
-	})
-	return &node{board: b, gw: gw, sipPort: sipPort}
 }
 
 // writePCMUPcap writes a pcap file (Ethernet/IPv4/UDP/RTP) carrying secs of
@@ -264,45 +223,7 @@ func portState(gw *gateway.Gateway, ext string) gateway.PortState {
 // answers, SIPp's 1004 Hz RTP stream is heard on the phone, SIPp hangs up
 // and the port goes back to idle.
 func TestSIPpCallsPhone(t *testing.T) {
-	n := startGateway(t, "")
-	dir := t.TempDir()
-	pcap := filepath.Join(dir, "tone1004.pcap")
-	if err := writePCMUPcap(pcap, 3.5, -10); err != nil {
-		t.Fatal(err)
-	}
-	scen, err := os.ReadFile("testdata/uac_pcap.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	scenPath := filepath.Join(dir, "uac.xml")
-	os.WriteFile(scenPath, bytes.ReplaceAll(scen, []byte("[field0]"), []byte(pcap)), 0o644)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd, out := sippCmd(t, ctx, "-sf", scenPath, "-s", "2001", "-p", fmt.Sprint(freePort(t)),
-		"-mp", fmt.Sprint(freeMediaPort(t)), fmt.Sprintf("127.0.0.1:%d", n.sipPort))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	phone, _ := n.board.Phone(1)
-	waitUntil(t, "phone 1 rings", 10*time.Second, phone.Ringing)
-	phone.OffHook()
-	waitUntil(t, "connected", 5*time.Second, func() bool { return portState(n.gw, "2001") == gateway.PortConnected })
-	// SIPp starts its stream right after the ACK; skip the jitter buffer's
-	// start-up and record the middle of the stream.
-	time.Sleep(700 * time.Millisecond)
-	x := phone.Listen(1500 * time.Millisecond)
-	err = cmd.Wait()
-	if err != nil {
-		t.Fatalf("sipp failed: %v\n%s\n%s", err, out, sippLogs(cmd.Dir))
-	}
-	f, l := measure.Frequency(x), measure.LevelDBm0(x)
-	if math.Abs(f-1004) > 5 || math.Abs(l+10) > 1 {
-		t.Errorf("phone heard %.1f Hz at %.2f dBm0, want 1004 Hz at -10 dBm0 (±5 Hz, ±1 dB)", f, l)
-	}
-	waitUntil(t, "far-end hang-up reaches the port", 5*time.Second, func() bool { return portState(n.gw, "2001") == gateway.PortTone })
-	phone.OnHook()
-	waitUntil(t, "port idle", 5*time.Second, func() bool { return portState(n.gw, "2001") == gateway.PortIdle })
+	checkPlainCall(t, startGateway(t, ""), "2001")
 }
 
 // TestPhoneCallsSIPp: phone 1 dials 3000, routed to a SIPp UAS that rings,

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"tipring/gateway"
-	"tipring/hal/sim"
-	"tipring/sip"
 	"tipring/sip/guard"
 )
 
@@ -35,59 +33,13 @@ func svStart(t *testing.T) (*rig, *guard.Guard) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sipPort := freePort(t)
-	rtp := freeMediaPort(t)
-	gw, err := gateway.New(gateway.Options{Board: b, Config: gateway.Config{
-		Zone:     "us",
-		EchoOff:  true,
-		DigitMap: "2xxx",
-		Ports: []gateway.PortConfig{
-			{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"},
-			{Span: 1, Chan: 2, Extension: "2002", Account: "fxs2"},
-		},
-	}})
-	if err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	ua, err := sip.New(sip.Config{
-		Listen:     []string{fmt.Sprintf("udp:127.0.0.1:%d", sipPort)},
-		RTPPortMin: rtp, RTPPortMax: rtp + 20,
-		Accounts: []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}, {Name: "fxs2", User: "2002", Domain: "127.0.0.1"}},
-		Guard:    g,
-	}, gw)
-	if err != nil {
-		b.Close()
-		t.Fatal(err)
-	}
-	gw.AttachSIP(ua)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
-	go func() { gw.Run(ctx); done <- struct{}{} }()
-	go func() { ua.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() {
-		cancel()
-		b.Close()
-		for range 2 {
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				t.Error("gateway did not stop within 10 s")
-				return
-			}
-		}
+	r := startRig(t, gateway.Config{DigitMap: "2xxx", Ports: fxsPorts("2001", "2002")}, rigOptions{
+		accounts: localAccounts("", "2001", "2002"),
+		udpOnly:  true,
+		guard:    g,
+		rtpSpan:  20,
 	})
-	select {
-	case <-ua.Ready():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIP user agent not ready")
-	}
-	<-gw.Ready()
-	return &rig{board: b, gw: gw, ua: ua, sipPort: sipPort}, g
+	return r, g
 }
 
 // svRun runs a sipvicious tool bound to 127.0.0.1, bounded both by its own

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"tipring/gateway"
-	"tipring/sip"
 )
 
 // tortureMessage renders one RFC 4475 message of testdata/torture for
@@ -126,8 +125,8 @@ func TestRFC4475TortureMessages(t *testing.T) {
 	}
 	r := startRig(t, gateway.Config{
 		DigitMap: "2xxx",
-		Ports:    []gateway.PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}},
-	}, []sip.Account{{Name: "fxs1", User: "2001", Domain: "127.0.0.1"}})
+		Ports:    fxsPorts("2001"),
+	}, rigOptions{accounts: localAccounts("", "2001")})
 	time.Sleep(200 * time.Millisecond)
 	before := runtime.NumGoroutine()
 
