@@ -118,6 +118,13 @@ func TestCallerIDSchemesOnLocalCalls(t *testing.T) {
 		{zone: "de", scheme: "etsi-fsk-lr", s: cid.ETSI, prior: true, reversal: true, name: true, time: true},
 		{zone: "nl", scheme: "etsi-dtmf-lr", s: cid.DTMF, prior: true, reversal: true},
 		{zone: "jp", s: cid.NTT, ntt: true},
+		// The remaining zones' defaults (table in telephony/fxs/doc.go).
+		{zone: "it", s: cid.ETSI, prior: true, reversal: true, name: true, time: true},
+		{zone: "nl", s: cid.DTMF, prior: true, reversal: true},
+		{zone: "au", s: cid.ETSI, prior: true, reversal: true, name: true, time: true},
+		{zone: "br", s: cid.DTMF, prior: true},
+		{zone: "in", s: cid.DTMF, prior: true},
+		{zone: "ru", s: cid.ETSI, name: true, time: true},
 	}
 	for _, tc := range cases {
 		name := tc.zone + "/" + tc.scheme
