@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"tipring/dsp/plc"
 	"tipring/hal"
 	"tipring/sip"
 	"tipring/sip/media"
@@ -71,15 +72,33 @@ func crossConnect(frameSamples int) (a, b *crossLeg) {
 	return &crossLeg{out: ab, in: ba}, &crossLeg{out: ba, in: ab}
 }
 
-// mediaLeg adapts a SIP media session to the FXS port's leg interfaces.
-type mediaLeg struct{ s *media.Session }
+// mediaLeg adapts a SIP media session to the FXS and FXO ports' leg
+// interfaces. Audio lost in the network is concealed with G.711 Appendix I
+// (dsp/plc: pitch-period repetition with overlap-add, fading out over
+// 60 ms) instead of the jitter buffer's plain frame repeat; every frame
+// then plays 3.75 ms later (plc.Delay). Only the port's channel loop
+// calls Pull, so the concealer needs no lock.
+type mediaLeg struct {
+	s   *media.Session
+	plc *plc.Concealer
+}
 
-func (l mediaLeg) Push(frame []int16)   { l.s.Push(frame) }
-func (l mediaLeg) Pull(frame []int16)   { l.s.Pull(frame) }
-func (l mediaLeg) BeginDTMF(digit byte) { l.s.BeginDTMF(digit) }
-func (l mediaLeg) EndDTMF()             { l.s.EndDTMF() }
+func newMediaLeg(s *media.Session) *mediaLeg { return &mediaLeg{s: s, plc: plc.New()} }
 
-func (l mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
+func (l *mediaLeg) Push(frame []int16) { l.s.Push(frame) }
+
+func (l *mediaLeg) Pull(frame []int16) {
+	if l.s.PullLost(frame) {
+		l.plc.Fillin(frame)
+	} else {
+		l.plc.Good(frame)
+	}
+}
+
+func (l *mediaLeg) BeginDTMF(digit byte) { l.s.BeginDTMF(digit) }
+func (l *mediaLeg) EndDTMF()             { l.s.EndDTMF() }
+
+func (l *mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
 	ev, ok := l.s.PollDTMF()
 	if !ok {
 		return 0, false, false
@@ -94,7 +113,7 @@ func (l mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
 // ('!': RFC 4733 event 16 or INFO Signal=16) makes the line loop flash the
 // line. Only the line's channel loop uses it.
 type lineLeg struct {
-	mediaLeg
+	*mediaLeg
 	sc       *sip.Call
 	frame    time.Duration
 	info     byte          // the INFO digit playing
@@ -103,7 +122,7 @@ type lineLeg struct {
 }
 
 func newLineLeg(sc *sip.Call, frameSamples int) *lineLeg {
-	return &lineLeg{mediaLeg: mediaLeg{sc.Media()}, sc: sc, frame: hal.FrameDuration(frameSamples)}
+	return &lineLeg{mediaLeg: newMediaLeg(sc.Media()), sc: sc, frame: hal.FrameDuration(frameSamples)}
 }
 
 func (l *lineLeg) Pull(frame []int16) {

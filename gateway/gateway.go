@@ -883,8 +883,9 @@ func (g *Gateway) answered(c *call) {
 			return
 		}
 		if m := c.sc.Media(); m != nil {
-			c.legs = map[*port]fxs.AudioLeg{c.b: mediaLeg{m}}
-			c.b.p.Attach(mediaLeg{m})
+			leg := newMediaLeg(m)
+			c.legs = map[*port]fxs.AudioLeg{c.b: leg}
+			c.b.p.Attach(leg)
 		}
 		c.codec = c.sc.Codec()
 	}
@@ -951,8 +952,9 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 		if c.a != nil && c.answer.IsZero() && c.a.call == c {
 			if m := c.sc.Media(); m != nil {
 				c.state = "early media"
-				c.legs = map[*port]fxs.AudioLeg{c.a: mediaLeg{m}}
-				c.a.p.EarlyMedia(mediaLeg{m})
+				leg := newMediaLeg(m)
+				c.legs = map[*port]fxs.AudioLeg{c.a: leg}
+				c.a.p.EarlyMedia(leg)
 			}
 		}
 	case sip.EventAnswered:
@@ -962,7 +964,7 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 			c.codec = c.sc.Codec()
 			var leg fxs.AudioLeg
 			if m := c.sc.Media(); m != nil {
-				leg = mediaLeg{m}
+				leg = newMediaLeg(m)
 				c.legs = map[*port]fxs.AudioLeg{c.a: leg}
 			}
 			if c.a.call == c {

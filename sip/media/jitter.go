@@ -225,11 +225,15 @@ func (jb *jitterBuffer) anchor(ts uint32) {
 	jb.lateRun = 0
 }
 
-// get fills frame with the next len(frame) samples of playout.
-func (jb *jitterBuffer) get(frame []int16) {
+// get fills frame with the next len(frame) samples of playout. It reports
+// lost when samples of the frame never arrived while audio was flowing
+// (not before the first packet, not in a gap the sender announced with
+// RFC 4733 events): the frame then holds the buffer's own fading repeat,
+// which a better concealer may replace.
+func (jb *jitterBuffer) get(frame []int16) (lost bool) {
 	if !jb.active {
 		clear(frame)
-		return
+		return false
 	}
 	n := int32(len(frame))
 	jb.depth = jb.pending()
@@ -258,11 +262,13 @@ func (jb *jitterBuffer) get(frame []int16) {
 			jb.concealed++
 		}
 		jb.concealRun++
+		lost = true
 	} else if missing == 0 {
 		jb.concealRun = 0
 		jb.muted = false
 	}
 	jb.prevN = copy(jb.prev[:], frame)
+	return lost
 }
 
 // mute makes missing audio play as silence without counting it as

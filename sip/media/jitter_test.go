@@ -148,3 +148,40 @@ func TestJitterBufferTimestampJump(t *testing.T) {
 		}
 	}
 }
+
+// TestJitterBufferReportsLoss: get reports lost exactly for the frames
+// whose packets never came while the stream flowed — not before the first
+// packet, not for received frames.
+func TestJitterBufferReportsLoss(t *testing.T) {
+	var jb jitterBuffer
+	jb.init()
+	frame := make([]int16, 160)
+	if jb.get(frame) {
+		t.Fatal("a frame before the first packet reported lost")
+	}
+	payload := constPayload(2000, 160)
+	// Packets 0..49 except 20 and 35; each pulled one target later.
+	lostAt := map[int]bool{}
+	for k := range 60 {
+		if k < 50 && k != 20 && k != 35 {
+			jb.put(uint32(160*k), payload, PCMU.Law)
+		}
+		lost := jb.get(frame)
+		if lost {
+			lostAt[k] = true
+		}
+	}
+	// Playout runs target samples (one frame at the minimum target)
+	// behind arrival: the frame of packet k plays at pull k+target/160.
+	lag := int(jbMinTarget / 160)
+	for _, k := range []int{20, 35} {
+		if !lostAt[k+lag] {
+			t.Errorf("missing packet %d not reported lost (lost pulls %v)", k, lostAt)
+		}
+	}
+	for k := range lostAt {
+		if k != 20+lag && k != 35+lag && k < 50+lag {
+			t.Errorf("pull %d reported lost though its packet came", k)
+		}
+	}
+}

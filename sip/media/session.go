@@ -481,11 +481,19 @@ func (s *Session) sendRTPLocked(pt uint8, marker bool, ts uint32, payloadLen int
 // Pull fills frame with network audio for the TDM side: jitter-buffer
 // playout, concealment where packets are missing, silence before the
 // first packet.
-func (s *Session) Pull(frame []int16) {
+func (s *Session) Pull(frame []int16) { s.PullLost(frame) }
+
+// PullLost is Pull that also reports whether audio of the frame was lost
+// in the network (missing when its playout time came, while the stream was
+// flowing and no RFC 4733 event replaced it). A lost frame holds the jitter
+// buffer's simple concealment (the previous frame repeated, fading); a
+// caller with a better concealer (G.711 Appendix I) substitutes its own.
+func (s *Session) PullLost(frame []int16) (lost bool) {
 	s.rxMu.Lock()
-	s.rx.jb.get(frame)
+	lost = s.rx.jb.get(frame)
 	s.rx.dtmf.tick(len(frame))
 	s.rxMu.Unlock()
+	return lost
 }
 
 // Stats returns a snapshot of the session's counters.
