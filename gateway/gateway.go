@@ -26,11 +26,14 @@ const DefaultDigitMap = "[2-8]xxx|9x.T|*xx|*72x.T|*90x.T|*92x.T|0T"
 
 // Options are what New needs.
 type Options struct {
-	Config  Config
-	Board   hal.Board
-	CDR     CDRSink // nil: CDRs are only logged
-	Logger  *slog.Logger
-	Version string
+	Config Config
+	Board  hal.Board
+	CDR    CDRSink // nil: CDRs are only logged
+	// Settings keeps what subscribers set from their phones (DND,
+	// forwarding) across restarts; nil: kept in memory only.
+	Settings SettingsStore
+	Logger   *slog.Logger
+	Version  string
 	// Now is the wall clock for caller-ID date and time (nil: time.Now).
 	Now func() time.Time
 }
@@ -42,14 +45,15 @@ type Options struct {
 // goroutine (Run), fed through a queue by port notes and SIP events; the
 // read-only views take a read lock.
 type Gateway struct {
-	cfg     Config
-	board   hal.Board
-	ua      *sip.UA
-	cdr     CDRSink
-	log     *slog.Logger
-	version string
-	started time.Time
-	now     func() time.Time
+	cfg      Config
+	board    hal.Board
+	ua       *sip.UA
+	cdr      CDRSink
+	settings SettingsStore
+	log      *slog.Logger
+	version  string
+	started  time.Time
+	now      func() time.Time
 
 	ports     []*port
 	byExt     map[string]*port
@@ -178,6 +182,7 @@ func New(o Options) (*Gateway, error) {
 		cfg:          cfg,
 		board:        o.Board,
 		cdr:          o.CDR,
+		settings:     o.Settings,
 		log:          o.Logger,
 		version:      o.Version,
 		byExt:        map[string]*port{},
@@ -297,6 +302,10 @@ func New(o Options) (*Gateway, error) {
 		}
 	}
 	if err := g.openLines(o, zone, dm); err != nil {
+		g.closePorts()
+		return nil, err
+	}
+	if err := g.loadSettings(); err != nil {
 		g.closePorts()
 		return nil, err
 	}
@@ -701,6 +710,7 @@ func (g *Gateway) featureCode(p *port, number string) bool {
 		}
 	}
 	g.log.Info("feature code", "port", p.name(), "code", number)
+	g.saveSettings(p)
 	p.p.Confirm()
 	return true
 }

@@ -42,8 +42,9 @@ func newRig(t *testing.T, zone string, simCfg sim.Config, cfg Config) *rig {
 	return newRigAt(t, zone, simCfg, cfg, nil)
 }
 
-// newRigAt is newRig with the gateway's wall clock (caller-ID time) set.
-func newRigAt(t *testing.T, zone string, simCfg sim.Config, cfg Config, now func() time.Time) *rig {
+// newRigAt is newRig with the gateway's wall clock (caller-ID time) set;
+// opts adjust the gateway's options further.
+func newRigAt(t *testing.T, zone string, simCfg sim.Config, cfg Config, now func() time.Time, opts ...func(*Options)) *rig {
 	t.Helper()
 	simCfg.Fast = true
 	if simCfg.Zone == "" {
@@ -63,7 +64,11 @@ func newRigAt(t *testing.T, zone string, simCfg sim.Config, cfg Config, now func
 		}
 	}
 	cdr := &memCDR{}
-	gw, err := New(Options{Config: cfg, Board: b, CDR: cdr, Now: now})
+	o := Options{Config: cfg, Board: b, CDR: cdr, Now: now}
+	for _, f := range opts {
+		f(&o)
+	}
+	gw, err := New(o)
 	if err != nil {
 		b.Close()
 		t.Fatal(err)

@@ -75,7 +75,9 @@ type PortConfig struct {
 	Hotline       string
 	WarmlineDelay time.Duration
 	// DND starts the port in do-not-disturb (incoming calls get busy);
-	// *78 turns it on and *79 off from the phone.
+	// *78 turns it on and *79 off from the phone. What the phone set
+	// (DND and forwarding) is kept in Options.Settings and wins over
+	// these fields at the next start.
 	DND bool
 	// ReverseOnAnswer reverses the line polarity when a call the phone
 	// placed is answered; ReverseOnFarHangup flips it when the far end

@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
 	defer cdr.Close()
 
 	gw, err := gateway.New(gateway.Options{
-		Config: cfg.Gateway(), Board: board, CDR: cdr,
+		Config: cfg.Gateway(), Board: board, CDR: cdr, Settings: cdr,
 		Logger: log.With("component", "gateway"), Version: version,
 	})
 	if err != nil {

@@ -46,6 +46,13 @@ CREATE TABLE IF NOT EXISTS cdr (
 	codec       TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS cdr_start ON cdr(start_ns);
+CREATE TABLE IF NOT EXISTS port_settings (
+	port              TEXT    PRIMARY KEY,
+	dnd               INTEGER NOT NULL DEFAULT 0,
+	forward_always    TEXT    NOT NULL DEFAULT '',
+	forward_busy      TEXT    NOT NULL DEFAULT '',
+	forward_no_answer TEXT    NOT NULL DEFAULT ''
+);
 CREATE INDEX IF NOT EXISTS cdr_from ON cdr(from_num);
 CREATE INDEX IF NOT EXISTS cdr_to ON cdr(to_num);
 `
