@@ -12,7 +12,6 @@ import (
 	"tipring/dsp/dtmf"
 	"tipring/dsp/measure"
 	"tipring/hal"
-	"tipring/hal/dahdi"
 	"tipring/sip"
 	"tipring/sip/siptest"
 )
@@ -146,12 +145,24 @@ func (p *phone) flash(t *testing.T) {
 	p.hook(t, hal.HookOffHook)
 }
 
-// pulseDial dials digits with loop-disconnect pulses (10 pps, 60 ms
-// break, 40 ms make, 700 ms between digits), timed by the driver.
+// pulseDial dials digits with loop-disconnect pulses: 10 pps, 60 ms break,
+// 40 ms make, 700 ms between digits, timed by the test.
 func (p *phone) pulseDial(t *testing.T, digits string) {
 	t.Helper()
-	if err := dahdi.DialPulses(p.ch, digits, dahdi.PulseTiming{}); err != nil {
-		t.Fatal(err)
+	for i, d := range digits {
+		if i > 0 {
+			time.Sleep(700 * time.Millisecond)
+		}
+		n := int(d - '0')
+		if n == 0 {
+			n = 10
+		}
+		for range n {
+			p.hook(t, hal.HookOnHook)
+			time.Sleep(60 * time.Millisecond)
+			p.hook(t, hal.HookOffHook)
+			time.Sleep(40 * time.Millisecond)
+		}
 	}
 }
 
