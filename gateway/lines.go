@@ -510,8 +510,9 @@ func (g *Gateway) lineRoute(c *call, dest string) {
 }
 
 // lineToSIP places the SIP leg of a PSTN call. The line is answered when
-// the SIP side answers. The caller's number reaches the far end only as
-// the call's CDR and log: sip.UA.Dial sets From from the account.
+// the SIP side answers. The caller ID received on the line is presented as
+// the caller (From, and P-Asserted-Identity on a trusted account); without
+// a number the account's identity stays.
 func (g *Gateway) lineToSIP(c *call, account, target string) {
 	if g.ua == nil || account == "" {
 		c.state = "no route"
@@ -519,7 +520,8 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 		return
 	}
 	c.dstLeg = target
-	sc, err := g.ua.Dial(context.Background(), account, target)
+	sc, err := g.ua.DialWith(context.Background(), account, target,
+		sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName}})
 	if err != nil {
 		g.log.Warn("pstn to sip failed", "to", target, "err", err)
 		c.state = "failed"

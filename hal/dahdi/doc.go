@@ -99,8 +99,8 @@
 // Debian's dahdi-source for Debian's kernel, boots them in qemu (TCG) with
 // four dahdi_dynamic_loc spans linked back to back in pairs, and runs this
 // package's tests there: hal/haltest with the linked channel as the far end,
-// plus tone, hook, ring, HDLC and echo canceller tests measured across the
-// driver, and Plan's configuration applied again with dahdi_cfg; then
+// plus tone, hook, ring, rotary pulse, loop-current drop, polarity, HDLC
+// and echo canceller tests measured across the driver, and Plan's configuration applied again with dahdi_cfg; then
 // internal/dahdie2e runs tipringd on this backend and calls through it.
 // Facts learnt there:
 //
@@ -123,6 +123,26 @@
 //     cancels 40 dB and more of a 12 dB echo once it has converged, and
 //     starts over whenever the user-space loop that makes the echo slips
 //     a frame.
+//   - Rotary dialling on an fxoks port is counted by DAHDI itself: a
+//     break of 15-200 ms is a pulse, and the digit comes as
+//     DAHDI_EVENT_PULSEDIGIT 250 ms after the last make (EventPulseDigit;
+//     DAHDI_EVENT_PULSE_START is dropped). A break of 200 ms to 1.25 s is
+//     DAHDI_EVENT_WINKFLASH (EventFlash), a longer one ONHOOK. Pulses made
+//     with hook commands from user space under TCG can stretch past 200 ms
+//     and turn into flashes.
+//   - Loop-current drop crosses a robbed-bit span: an on-hook command on
+//     an fxoks port with the phone off hook is kewlstart's 500 ms battery
+//     drop, and the fxsks side reports ONHOOK (EventOnHook) within a few
+//     ms, once its own 600 ms seize debounce is over. The current's
+//     return is not reported (fxsks only reacts to on-hook bits).
+//   - Polarity cannot be signalled on dynamic (or any robbed-bit) spans:
+//     DAHDI_SETPOLARITY and DAHDI_VMWI go to the span's ioctl hook, which
+//     dahdi_dynamic lacks (ENOTTY), and DAHDI_EVENT_POLARITY is queued only
+//     by analog card drivers (wctdm24xxp, wcaxx and the like). Such ports
+//     are therefore no hal.PolarityReverser or hal.VMWIIndicator, FXO
+//     ports never report EventPolarity, and features built on polarity
+//     (reverse on answer, answer or disconnect supervision by polarity,
+//     ETSI line-reversal caller ID) need an analog card.
 //   - Under TCG the guest boots in about 3 s; audio crosses a linked pair
 //     within a few frames and measures -9.99 dBm0 for a -10 dBm0 tone.
 //

@@ -26,6 +26,24 @@
 //   - a SIP call to the port's account rings the phone (ringing voltage
 //     seen on the fxsks channel), the phone's answer trips the ring and
 //     answers the call, and audio crosses both ways;
+//   - incoming calls ring with the us cadence, measured from the ring
+//     edges on the fxsks side (2 s on / 4 s off within 10 %), with
+//     Bellcore MDMF caller ID (GR-30-CORE, Bell 202 FSK) between the first
+//     and second ring, decoded by dsp/cid: number, name, time of day;
+//   - hook flash (a 500 ms break, DAHDI's WINKFLASH): a second call to a
+//     busy phone plays the call-waiting tone (440 Hz), the flash answers
+//     it and holds the first (the phone hears the second peer, not the
+//     first), another flash swaps back;
+//   - rotary dialling (10 pps, 60/40 break/make) routes the number to the SIP peer;
+//   - reverse_on_answer on a span that cannot reverse polarity: the call
+//     goes on, and the phone never sees a reversal;
+//   - a PSTN line (the daemon's fxsks channel, the test as central office
+//     on the linked fxoks channel): ringing with the us cadence and
+//     Bellcore caller ID after the first ring is qualified and sent to
+//     the SIP peer with the caller's number and name in From; the office
+//     clearing by loop-current drop gives the peer BYE within 3 s; an
+//     INVITE for the line's account seizes the line (the office sees it
+//     off hook), and the office decodes the DTMF number it dials;
 //   - tipring hw scan lists the guest's spans and channels.
 //
 // # Concurrency

@@ -42,7 +42,11 @@ const (
 )
 
 // daemonConfig serves channels 1 and 2 of span 2 as extensions 2001 and
-// 2002, each with its own SIP account, and routes 3xxx to the SIP peer.
+// 2002, each with its own SIP account, routes 3xxx to the SIP peer, and
+// runs channel lineChan of span 1 (fxsks) as a PSTN line whose central
+// office is the test, on the linked fxoks channel (analog_test.go).
+// Extension 2001 reverses polarity on answer, which these spans cannot
+// (the port is no hal.PolarityReverser).
 const daemonConfig = `board:
   backend: dahdi
 zone: us
@@ -59,6 +63,9 @@ accounts:
   - name: fxs2
     user: "2002"
     domain: "127.0.0.1"
+  - name: line1
+    user: "` + lineUser + `"
+    domain: "127.0.0.1"
 dialplan:
   digit_map: "[2]xxx|3xxx"
 ports:
@@ -67,11 +74,22 @@ ports:
     extension: "2001"
     account: fxs1
     caller_name: "Port 1"
+    reverse_on_answer: true
   - span: 2
     chan: 2
     extension: "2002"
     account: fxs2
     caller_name: "Port 2"
+lines:
+  - span: 1
+    chan: ` + lineChan + `
+    name: pstn1
+    account: line1
+    inbound: fixed
+    destination: "sip:3000@` + peerAddr + `"
+    rings_before_answer: 2
+    caller_id: [bellcore]
+    disconnect_cpc: true
 routes:
   - pattern: "3xxx"
     account: fxs1
@@ -138,6 +156,12 @@ func TestGatewayCallsAcrossDriver(t *testing.T) {
 		})
 
 		audioBothWays(t, ph, pa)
+		// reverse_on_answer: the port cannot reverse polarity on these
+		// spans (hal/dahdi: no hal.PolarityReverser), so the call goes
+		// on without a reversal.
+		if ph.sawEvent(hal.EventPolarity) {
+			t.Errorf("the phone saw a polarity reversal on a span that cannot signal one")
+		}
 
 		ph.hook(t, hal.HookOnHook)
 		waitEvent(t, in, sip.EventEnded)
@@ -450,7 +474,7 @@ func startPeer(t *testing.T) *peer {
 	ua, err := sip.New(sip.Config{
 		Listen:     []string{"udp:" + peerAddr},
 		RTPPortMin: 20000, RTPPortMax: 20099,
-		Accounts: []sip.Account{{Name: "peer", User: "3000", Domain: "127.0.0.1"}},
+		Accounts: []sip.Account{{Name: "peer", User: "3000", Domain: "127.0.0.1", DisplayName: peerName}},
 		Logger:   log,
 	}, p)
 	if err != nil {
@@ -502,8 +526,10 @@ func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
 }
 
 // phone is a telephone on an fxsks channel, driven through hal/dahdi: a
-// goroutine reads every frame (recording it), writes DTMF, a tone or
-// silence, and collects the channel's events.
+// goroutine reads every frame (recording it and feeding the receivers of
+// analog.go), writes DTMF, caller ID, a tone or silence, and collects the
+// channel's events with the time it saw them. Opened on an fxoks channel
+// (openEnd) it plays the central office of a PSTN line instead.
 type phone struct {
 	b  *dahdi.Board
 	ch hal.Channel
@@ -512,14 +538,24 @@ type phone struct {
 	heard  []int16
 	base   int // samples dropped from the front of heard
 	freq   float64
+	freq2  float64 // a second tone beside freq (dial tone)
 	level  float64
 	gen    *dtmf.Generator
 	events []hal.Event
+	times  []time.Time // when each of events was seen
+	rx     rxAnalysis
 	err    error
 	done   chan struct{}
 }
 
 func openPhone(t *testing.T, chanNum int) *phone {
+	t.Helper()
+	return openEnd(t, phoneSpan, chanNum, hal.KindFXO)
+}
+
+// openEnd opens channel chanNum of the span named spanName, which must be
+// of kind, as the test's end of a linked pair.
+func openEnd(t *testing.T, spanName string, chanNum int, kind hal.ChanKind) *phone {
 	t.Helper()
 	cfg := dahdi.Config{}
 	if os.Getenv("DAHDI_DEBUG") != "" {
@@ -531,21 +567,21 @@ func openPhone(t *testing.T, chanNum int) *phone {
 	}
 	var sp hal.Span
 	for _, s := range b.Spans() {
-		if s.Info().Name == phoneSpan {
+		if s.Info().Name == spanName {
 			sp = s
 		}
 	}
 	if sp == nil {
 		b.Close()
-		t.Fatalf("no span %s", phoneSpan)
+		t.Fatalf("no span %s", spanName)
 	}
 	ch, err := sp.Open(chanNum)
 	if err != nil {
 		b.Close()
 		t.Fatal(err)
 	}
-	if ch.Info().Kind != hal.KindFXO {
-		t.Fatalf("%s is %v, want FXO (fxsks)", ch.Info().Name, ch.Info().Kind)
+	if ch.Info().Kind != kind {
+		t.Fatalf("%s is %v, want %v", ch.Info().Name, ch.Info().Kind, kind)
 	}
 	p := &phone{b: b, ch: ch, gen: dtmf.NewGenerator(dtmf.GenConfig{}), done: make(chan struct{})}
 	go p.run()
@@ -564,7 +600,7 @@ func (p *phone) run() {
 	defer close(p.done)
 	n := p.ch.FrameSamples()
 	rx, tx := make([]int16, n), make([]int16, n)
-	phase := 0.0
+	phase, phase2 := 0.0, 0.0
 	for {
 		if err := p.ch.ReadFrame(rx); err != nil {
 			p.mu.Lock()
@@ -585,13 +621,19 @@ func (p *phone) run() {
 				break
 			}
 			p.events = append(p.events, ev)
+			p.times = append(p.times, time.Now())
 		}
+		p.rx.process(rx)
 		switch {
+		case p.rx.sendCID(tx):
 		case p.gen.Busy():
 			k := p.gen.Fill(tx)
 			clear(tx[k:])
 		case p.freq > 0:
 			phase = measure.Sine(tx, p.freq, p.level, phase)
+			if p.freq2 > 0 {
+				phase2 = addSine(tx, p.freq2, p.level, phase2)
+			}
 		default:
 			clear(tx)
 		}
@@ -630,7 +672,7 @@ func (p *phone) dial(t *testing.T, digits string) {
 
 func (p *phone) play(freq, level float64) {
 	p.mu.Lock()
-	p.freq, p.level = freq, level
+	p.freq, p.freq2, p.level = freq, 0, level
 	p.mu.Unlock()
 }
 
@@ -647,7 +689,7 @@ func (p *phone) listen(d time.Duration) []int16 {
 
 func (p *phone) clearEvents() {
 	p.mu.Lock()
-	p.events = nil
+	p.events, p.times = nil, nil
 	p.mu.Unlock()
 }
 
