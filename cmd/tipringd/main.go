@@ -30,6 +30,7 @@ import (
 	"tipring/mgmt/api"
 	"tipring/mgmt/cdrstore"
 	"tipring/mgmt/config"
+	"tipring/mgmt/guardstore"
 	"tipring/sip"
 )
 
@@ -176,7 +177,14 @@ func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
 	}
 	var security api.Security
 	if g != nil {
-		security = g
+		// The API's edits of the guard persist in the data directory, on
+		// top of the configuration's lists; a damaged file costs those
+		// edits, never the start.
+		st, err := guardstore.Open(filepath.Join(dir, guardstore.FileName), g, log.With("component", "guardstore"))
+		if err != nil {
+			log.Error("guard lists: API edits not restored", "err", err)
+		}
+		security = st
 	}
 	gw.AttachSIP(ua)
 

@@ -15,19 +15,12 @@ package interop
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/binary"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -180,7 +173,7 @@ func bsReadWAV(path string) ([]int16, int, error) {
 // encryption is mediaenc ("" for none) and which answers calls by itself.
 // With pki, baresip also listens for SIP over TLS on its SIP port + 1 with
 // pki's certificate for 127.0.0.1 and trusts pki's CA.
-func bsStart(t *testing.T, mediaenc string, pki *bsPKI) *bsBaresip {
+func bsStart(t *testing.T, mediaenc string, pki *testPKI) *bsBaresip {
 	t.Helper()
 	bin := requireTool(t, "baresip", "baresip")
 	timeoutBin := requireTool(t, "timeout", "coreutils")
@@ -227,7 +220,7 @@ func bsStart(t *testing.T, mediaenc string, pki *bsPKI) *bsBaresip {
 		"",
 	}, "\n")
 	if pki != nil {
-		config += "sip_certificate\t" + pki.bsCertKey + "\nsip_cafile\t" + pki.caFile + "\n"
+		config += "sip_certificate\t" + pki.peerCertKey + "\nsip_cafile\t" + pki.caFile + "\n"
 	}
 	account := fmt.Sprintf("<sip:9000@127.0.0.1:%d>;regint=0;answermode=auto", sipPort)
 	if mediaenc != "" {
@@ -686,85 +679,6 @@ func TestBaresipPlainCaptureControl(t *testing.T) {
 	}
 }
 
-// bsPKI is a throw-away CA and, signed by it, certificates for 127.0.0.1
-// (server and client use) for the gateway and for baresip.
-type bsPKI struct {
-	caFile        string
-	gwCert, gwKey string
-	bsCertKey     string // baresip wants certificate and key in one file
-	caPool        *x509.CertPool
-}
-
-func bsMakePKI(t *testing.T) *bsPKI {
-	t.Helper()
-	dir := t.TempDir()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "tipring interop test CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(caDER)
-	leaf := func(serial int64, cn string) (certPEM, keyPEM []byte) {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(serial),
-			Subject:      pkix.Name{CommonName: cn},
-			NotBefore:    now.Add(-time.Hour),
-			NotAfter:     now.Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kDER, err := x509.MarshalPKCS8PrivateKey(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-			pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kDER})
-	}
-	p := &bsPKI{
-		caFile:    filepath.Join(dir, "ca.pem"),
-		gwCert:    filepath.Join(dir, "gateway.pem"),
-		gwKey:     filepath.Join(dir, "gateway.key"),
-		bsCertKey: filepath.Join(dir, "baresip.pem"),
-		caPool:    x509.NewCertPool(),
-	}
-	p.caPool.AddCert(ca)
-	gc, gk := leaf(2, "tipring gateway")
-	bc, bk := leaf(3, "baresip")
-	for path, data := range map[string][]byte{
-		p.caFile:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		p.gwCert:    gc,
-		p.gwKey:     gk,
-		p.bsCertKey: append(bc, bk...),
-	} {
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return p
-}
-
 // bsCheckTLSSignalling checks the capture of a call signalled over TLS:
 // TLS records flowed on the TLS ports, no SIP message crossed in the clear
 // (neither over TCP nor over UDP between the two UAs).
@@ -796,7 +710,7 @@ func bsCheckTLSSignalling(t *testing.T, r bsCallResult, g *rig, bs *bsBaresip) {
 // listener, which the gateway verifies against the CA. Both tones cross,
 // and the capture shows no SIP and no voice in the clear.
 func TestBaresipTLSSRTP(t *testing.T) {
-	pki := bsMakePKI(t)
+	pki := makePKI(t)
 	tlsCfg := &sip.TLSConfig{CertFile: pki.gwCert, KeyFile: pki.gwKey, CAFile: pki.caFile}
 	t.Run("inbound", func(t *testing.T) {
 		g := bsStartGateway(t, "mandatory", "", tlsCfg)
@@ -817,7 +731,7 @@ func TestBaresipTLSSRTP(t *testing.T) {
 	// The gateway must verify the peer: trusting another CA, it does not
 	// reach baresip at all.
 	t.Run("outbound-untrusted", func(t *testing.T) {
-		other := bsMakePKI(t)
+		other := makePKI(t)
 		bs := bsStart(t, "srtp-mand", pki)
 		untrusting := *tlsCfg
 		untrusting.CAFile = other.caFile

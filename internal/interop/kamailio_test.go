@@ -28,8 +28,10 @@ var kamUsers = map[string]string{"2001": "secret2001", "2002": "secret2002", "20
 
 // kamailio is a Kamailio instance started by a test on 127.0.0.1.
 type kamailio struct {
-	port int
-	out  *syncBuffer
+	port    int
+	tlsPort int      // 0 without TLS
+	pki     *testPKI // the certificates of the TLS listener, or nil
+	out     *syncBuffer
 }
 
 // syncBuffer is a bytes.Buffer safe for a child's output and the test.
@@ -70,8 +72,11 @@ func kamailioModules(t *testing.T) string {
 
 // startKamailio runs Kamailio as registrar and proxy on a free loopback
 // port (UDP and TCP), in the foreground of its own process group, for at
-// most three minutes; the test's cleanup stops it.
-func startKamailio(t *testing.T) *kamailio {
+// most three minutes; the test's cleanup stops it. With pki it also
+// listens for SIP over TLS on a port of its own, presenting pki's peer
+// certificate and requiring a client certificate from pki's CA (mutual
+// TLS, both as server and when it connects to a gateway's contact).
+func startKamailio(t *testing.T, pki *testPKI) *kamailio {
 	t.Helper()
 	bin := requireTool(t, "kamailio", "kamailio")
 	mods := kamailioModules(t)
@@ -81,17 +86,30 @@ func startKamailio(t *testing.T) *kamailio {
 	}
 	port := freePort(t)
 	dir := t.TempDir()
-	cfg := strings.NewReplacer("{{PORT}}", fmt.Sprint(port), "{{MPATH}}", mods+"/").Replace(string(cfgText))
+	args := []string{"-DD", "-E", "-m", "64", "-M", "8", "-Y", dir, "-w", dir}
+	k := &kamailio{port: port, pki: pki, out: &syncBuffer{}}
+	tlsCfgPath := filepath.Join(dir, "tls.cfg")
+	if pki != nil {
+		if _, err := os.Stat(filepath.Join(mods, "tls.so")); err != nil {
+			t.Fatal("kamailio tls module not found: install the Debian package kamailio-tls-modules")
+		}
+		k.tlsPort = freePort(t)
+		args = append(args, "-A", "WITH_TLS")
+		if err := os.WriteFile(tlsCfgPath, []byte(kamailioTLSConfig(pki)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := strings.NewReplacer("{{PORT}}", fmt.Sprint(port), "{{MPATH}}", mods+"/",
+		"{{TLSPORT}}", fmt.Sprint(k.tlsPort), "{{TLSCFG}}", tlsCfgPath).Replace(string(cfgText))
 	cfgPath := filepath.Join(dir, "kamailio.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, "-f", cfgPath, "-DD", "-E", "-m", "64", "-M", "8", "-Y", dir, "-w", dir)
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-f", cfgPath}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
-	k := &kamailio{port: port, out: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = k.out, k.out
 	if err := cmd.Start(); err != nil {
 		cancel()
@@ -122,6 +140,19 @@ func startKamailio(t *testing.T) *kamailio {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// kamailioTLSConfig is the tls module's configuration file: TLS 1.2 or
+// later, pki's peer certificate, peers verified against pki's CA both when
+// Kamailio accepts a connection and when it opens one (RFC 5922 leaves
+// the name check to the proxy's policy; Kamailio checks the chain).
+func kamailioTLSConfig(pki *testPKI) string {
+	var b strings.Builder
+	for _, sect := range []string{"server:default", "client:default"} {
+		fmt.Fprintf(&b, "[%s]\nmethod = TLSv1.2+\nverify_certificate = yes\nrequire_certificate = yes\n", sect)
+		fmt.Fprintf(&b, "private_key = %s\ncertificate = %s\nca_list = %s\n\n", pki.peerKey, pki.peerCert, pki.caFile)
+	}
+	return b.String()
 }
 
 // rpc calls a JSON-RPC method of Kamailio's jsonrpcs module over HTTP on
@@ -183,28 +214,39 @@ func (k *kamailio) bindings(t *testing.T) map[string][]string {
 }
 
 // kamRig is a gateway whose FXS ports 1, 2, ... (extensions 101, 102, ...)
-// register as users at a Kamailio over transport, with numbers 2xxx routed
-// to it.
+// register as users at a Kamailio over transport ("udp", "tcp" or "tls"),
+// with numbers 2xxx routed to it. Over TLS the registrar and the route are
+// sips URIs (RFC 3261 26.2, RFC 5630) and the gateway's own TLS listener
+// uses k's PKI: its certificate for 127.0.0.1, and client certificates
+// required from Kamailio.
 func kamRig(t *testing.T, k *kamailio, transport string, users ...string) *rig {
 	t.Helper()
 	server := fmt.Sprintf("sip:127.0.0.1:%d", k.port)
 	target := fmt.Sprintf("sip:{n}@127.0.0.1:%d", k.port)
-	if transport == "tcp" {
+	var o rigOptions
+	switch transport {
+	case "tcp":
 		server += ";transport=tcp"
 		target += ";transport=tcp"
+	case "tls":
+		if k.tlsPort == 0 {
+			t.Fatal("kamRig: kamailio started without TLS")
+		}
+		server = fmt.Sprintf("sips:127.0.0.1:%d", k.tlsPort)
+		target = fmt.Sprintf("sips:{n}@127.0.0.1:%d", k.tlsPort)
+		o.tls = &sip.TLSConfig{CertFile: k.pki.gwCert, KeyFile: k.pki.gwKey, CAFile: k.pki.caFile, VerifyClient: true}
 	}
 	cfg := gateway.Config{
 		DigitMap:      "1xx|2xxx",
 		NoCallWaiting: true,
 		Routes:        []gateway.Route{{Pattern: "2xxx", Target: target}},
 	}
-	var accts []sip.Account
 	for i, u := range users {
 		name := fmt.Sprintf("fxs%d", i+1)
 		cfg.Ports = append(cfg.Ports, gateway.PortConfig{Span: 1, Chan: i + 1, Extension: fmt.Sprint(101 + i), Account: name})
-		accts = append(accts, sip.Account{Name: name, User: u, Password: kamUsers[u], Registrar: server})
+		o.accounts = append(o.accounts, sip.Account{Name: name, User: u, Password: kamUsers[u], Registrar: server})
 	}
-	return startRig(t, cfg, rigOptions{accounts: accts})
+	return startRig(t, cfg, o)
 }
 
 // waitRegistered waits until every account of r is registered.
@@ -227,15 +269,19 @@ func waitRegistered(t *testing.T, r *rig) {
 }
 
 // checkBindings checks that Kamailio's location table (ul.dump) holds a
-// contact on r's SIP port over transport for each user.
+// contact on r's SIP port over transport for each user; over TLS a sips
+// contact on r's TLS port.
 func checkBindings(t *testing.T, k *kamailio, r *rig, transport string, users ...string) {
 	t.Helper()
 	b := k.bindings(t)
 	for _, user := range users {
 		want := fmt.Sprintf("sip:%s@127.0.0.1:%d", user, r.sipPort)
+		if transport == "tls" {
+			want = fmt.Sprintf("sips:%s@127.0.0.1:%d", user, r.tlsPort)
+		}
 		found := false
 		for _, c := range b[user] {
-			if strings.HasPrefix(c, want) && (transport == "udp" || strings.Contains(c, "transport=tcp")) {
+			if strings.HasPrefix(c, want) && (transport != "tcp" || strings.Contains(c, "transport=tcp")) {
 				found = true
 			}
 		}
@@ -246,14 +292,20 @@ func checkBindings(t *testing.T, k *kamailio, r *rig, transport string, users ..
 }
 
 // TestKamailioRegisterAndCall: FXS ports register through Kamailio with
-// digest authentication (RFC 3261 22.4, RFC 2617 qop=auth) over UDP and
-// over TCP; Kamailio's location table holds every binding; calls go both
-// ways between two gateways through Kamailio as proxy (INVITE challenged
-// with 407, location lookup, Record-Route) and carry audio both ways.
+// digest authentication (RFC 3261 22.4, RFC 2617 qop=auth) over UDP, over
+// TCP and over TLS (sips registrar, mutual certificate checks, RFC 3261
+// 26.2, RFC 5630); Kamailio's location table holds every binding; calls go
+// both ways between two gateways through Kamailio as proxy (INVITE
+// challenged with 407, location lookup, Record-Route) and carry audio both
+// ways.
 func TestKamailioRegisterAndCall(t *testing.T) {
-	for _, transport := range []string{"udp", "tcp"} {
+	for _, transport := range []string{"udp", "tcp", "tls"} {
 		t.Run(transport, func(t *testing.T) {
-			k := startKamailio(t)
+			var pki *testPKI
+			if transport == "tls" {
+				pki = makePKI(t)
+			}
+			k := startKamailio(t, pki)
 			a := kamRig(t, k, transport, "2001", "2002")
 			b := kamRig(t, k, transport, "2003")
 			waitRegistered(t, a)
@@ -264,6 +316,9 @@ func TestKamailioRegisterAndCall(t *testing.T) {
 			// Gateway A's phone 1 calls B's 2003; B's phone calls A's 2002.
 			kamCall(t, a, a.phone(t, 1), "101", b, b.phone(t, 1), "101", "2003")
 			kamCall(t, b, b.phone(t, 1), "101", a, a.phone(t, 2), "102", "2002")
+			if transport == "tls" {
+				checkTLSConnections(t, k)
+			}
 		})
 	}
 }
@@ -273,7 +328,7 @@ func TestKamailioRegisterAndCall(t *testing.T) {
 // same Call-ID (a spiral through the proxy, RFC 3261 16.3 item 4); the two
 // legs are different dialogs (RFC 3261 12: Call-ID plus both tags).
 func TestKamailioHairpin(t *testing.T) {
-	k := startKamailio(t)
+	k := startKamailio(t, nil)
 	r := kamRig(t, k, "udp", "2001", "2002")
 	waitRegistered(t, r)
 	p1, p2 := r.phone(t, 1), r.phone(t, 2)
@@ -295,6 +350,35 @@ func TestKamailioHairpin(t *testing.T) {
 		return portState(r.gw, "101") == gateway.PortIdle && portState(r.gw, "102") == gateway.PortIdle
 	})
 	kamCall(t, r, p1, "101", r, p2, "102", "2002")
+}
+
+// checkTLSConnections checks Kamailio's TLS connections (tls.list): one
+// from each of the two gateways to its TLS port (registrations, INVITEs),
+// and one it opened to each gateway's sips contact to deliver the INVITEs,
+// all established with TLS 1.2 or later.
+func checkTLSConnections(t *testing.T, k *kamailio) {
+	t.Helper()
+	res, err := k.rpc("tls.list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := res.([]any)
+	var in, out int
+	for _, e := range list {
+		c, _ := e.(map[string]any)
+		cipher, _ := c["cipher"].(string)
+		if c["state"] != "established" || !(strings.Contains(cipher, "TLSv1.2") || strings.Contains(cipher, "TLSv1.3")) {
+			continue
+		}
+		if port, _ := c["dst_port"].(float64); int(port) == k.tlsPort {
+			in++
+		} else {
+			out++
+		}
+	}
+	if in < 2 || out < 2 {
+		t.Errorf("kamailio TLS connections: %d to its TLS port, %d to the gateways, want 2 each: %v", in, out, res)
+	}
 }
 
 // kamCall: phone a dials number (routed to Kamailio), phone b rings and

@@ -33,10 +33,11 @@ type rig struct {
 // zero value has no accounts, listens on UDP and TCP, and has 60 RTP ports.
 type rigOptions struct {
 	accounts []sip.Account
-	udpOnly  bool           // no TCP listener on the SIP port
-	tls      *sip.TLSConfig // also listen for SIP over TLS on a port of its own
-	guard    *guard.Guard   // defends the UA when set
-	rtpSpan  int            // RTPPortMax - RTPPortMin; 60 when 0
+	udpOnly  bool            // no TCP listener on the SIP port
+	tls      *sip.TLSConfig  // also listen for SIP over TLS on a port of its own
+	guard    *guard.Guard    // defends the UA when set
+	rtpSpan  int             // RTPPortMax - RTPPortMin; 60 when 0
+	cdr      gateway.CDRSink // receives the gateway's CDRs when set
 }
 
 // localAccounts returns accounts fxs1, fxs2, ... for users, in the domain
@@ -86,7 +87,7 @@ func startRig(t *testing.T, cfg gateway.Config, o rigOptions) *rig {
 		tlsPort = freePort(t)
 		listen = append(listen, fmt.Sprintf("tls:127.0.0.1:%d", tlsPort))
 	}
-	gw, err := gateway.New(gateway.Options{Board: b, Config: cfg})
+	gw, err := gateway.New(gateway.Options{Board: b, Config: cfg, CDR: o.cdr})
 	if err != nil {
 		b.Close()
 		t.Fatal(err)

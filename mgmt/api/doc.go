@@ -22,8 +22,14 @@
 //	POST   /api/v1/security/blocked        {"addr","seconds","reason"}: block a source
 //	                                       (seconds 0 = the configured block_for)
 //	DELETE /api/v1/security/blocked/{addr} lift a block: 204, or 404 if not blocked
-//	GET    /api/v1/security/allow          {"prefixes":[...]}; PUT replaces the list
-//	GET    /api/v1/security/deny           {"prefixes":[...]}; PUT replaces the list
+//	GET    /api/v1/security/allow          {"prefixes":[...],"entries":[{"prefix","source"}]};
+//	                                       PUT {"prefixes":[...]} replaces the list
+//	GET    /api/v1/security/deny           the same for the deny list
+//	                                       (entries and their source "config" or "api"
+//	                                       only when the Security implements
+//	                                       SecuritySources, as guardstore.Store does;
+//	                                       configuration entries survive a PUT that
+//	                                       omits them: only the config file removes them)
 //	GET    /api/v1/security/stats          guard.Stats
 //	                             (all 404 when the daemon runs without a SIP guard)
 //	GET  /metrics                Prometheus text exposition; with a SIP guard also

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +24,27 @@ type Security interface {
 	Stats() guard.Stats
 }
 
+// SecuritySources is implemented by a Security that knows which list
+// entries come from the configuration file (the others were set through
+// the API); the list routes then say so for each entry.
+type SecuritySources interface {
+	ConfigAllowList() []netip.Prefix
+	ConfigDenyList() []netip.Prefix
+}
+
+// SecurityPersister is implemented by a Security that saves the API's
+// edits; SaveErr reports whether the last one was saved. A route whose edit
+// took effect but was not saved answers 500 saying so.
+type SecurityPersister interface {
+	SaveErr() error
+}
+
+// Sources of a list entry in PrefixList.Entries.
+const (
+	SourceConfig = "config"
+	SourceAPI    = "api"
+)
+
 // maxBlockSeconds bounds a manual block (one year).
 const maxBlockSeconds = 365 * 24 * 3600
 
@@ -38,16 +60,26 @@ type BlockRequest struct {
 // ("192.0.2.0/24") or single addresses ("::1").
 type PrefixList struct {
 	Prefixes []string `json:"prefixes"`
+	// Entries repeats Prefixes in answers with where each came from, when
+	// the Security implements SecuritySources; ignored in requests.
+	Entries []PrefixEntry `json:"entries,omitempty"`
+}
+
+// PrefixEntry is one list entry and its source: SourceConfig (only the
+// configuration file removes it) or SourceAPI.
+type PrefixEntry struct {
+	Prefix string `json:"prefix"`
+	Source string `json:"source"`
 }
 
 func (s *server) routeSecurity(m *http.ServeMux) {
 	m.HandleFunc("GET /api/v1/security/blocked", s.secBlocked)
 	m.HandleFunc("POST /api/v1/security/blocked", s.secBlock)
 	m.HandleFunc("DELETE /api/v1/security/blocked/{addr}", s.secUnblock)
-	m.HandleFunc("GET /api/v1/security/allow", s.secList(Security.AllowList))
-	m.HandleFunc("PUT /api/v1/security/allow", s.secSetList(Security.SetAllowList, Security.AllowList))
-	m.HandleFunc("GET /api/v1/security/deny", s.secList(Security.DenyList))
-	m.HandleFunc("PUT /api/v1/security/deny", s.secSetList(Security.SetDenyList, Security.DenyList))
+	m.HandleFunc("GET /api/v1/security/allow", s.secList(Security.AllowList, SecuritySources.ConfigAllowList))
+	m.HandleFunc("PUT /api/v1/security/allow", s.secSetList(Security.SetAllowList, Security.AllowList, SecuritySources.ConfigAllowList))
+	m.HandleFunc("GET /api/v1/security/deny", s.secList(Security.DenyList, SecuritySources.ConfigDenyList))
+	m.HandleFunc("PUT /api/v1/security/deny", s.secSetList(Security.SetDenyList, Security.DenyList, SecuritySources.ConfigDenyList))
 	m.HandleFunc("GET /api/v1/security/stats", s.secStats)
 }
 
@@ -88,6 +120,9 @@ func (s *server) secBlock(w http.ResponseWriter, r *http.Request) {
 	}
 	g.Block(addr, time.Duration(req.Seconds*float64(time.Second)), req.Reason)
 	s.log.Info("api: source blocked", "addr", addr.String(), "seconds", req.Seconds, "reason", req.Reason)
+	if !s.secSaved(w, g) {
+		return
+	}
 	writeJSON(w, http.StatusOK, g.Blocked())
 }
 
@@ -106,26 +141,44 @@ func (s *server) secUnblock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("api: source unblocked", "addr", addr.String())
+	if !s.secSaved(w, g) {
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func prefixStrings(l []netip.Prefix) PrefixList {
+// prefixList is the answer for the list get returns from g, with sources
+// when g implements SecuritySources.
+func prefixList(g Security, get func(Security) []netip.Prefix, cfg func(SecuritySources) []netip.Prefix) PrefixList {
+	l := get(g)
 	out := PrefixList{Prefixes: make([]string, len(l))}
 	for i, p := range l {
 		out.Prefixes[i] = p.String()
 	}
+	src, ok := g.(SecuritySources)
+	if !ok {
+		return out
+	}
+	fromCfg := cfg(src)
+	out.Entries = make([]PrefixEntry, len(l))
+	for i, p := range l {
+		out.Entries[i] = PrefixEntry{Prefix: p.String(), Source: SourceAPI}
+		if slices.Contains(fromCfg, p) {
+			out.Entries[i].Source = SourceConfig
+		}
+	}
 	return out
 }
 
-func (s *server) secList(get func(Security) []netip.Prefix) http.HandlerFunc {
+func (s *server) secList(get func(Security) []netip.Prefix, cfg func(SecuritySources) []netip.Prefix) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if g := s.sec(w); g != nil {
-			writeJSON(w, http.StatusOK, prefixStrings(get(g)))
+			writeJSON(w, http.StatusOK, prefixList(g, get, cfg))
 		}
 	}
 }
 
-func (s *server) secSetList(set func(Security, []netip.Prefix), get func(Security) []netip.Prefix) http.HandlerFunc {
+func (s *server) secSetList(set func(Security, []netip.Prefix), get func(Security) []netip.Prefix, cfg func(SecuritySources) []netip.Prefix) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		g := s.sec(w)
 		if g == nil {
@@ -141,8 +194,26 @@ func (s *server) secSetList(set func(Security, []netip.Prefix), get func(Securit
 			return
 		}
 		set(g, l)
-		writeJSON(w, http.StatusOK, prefixStrings(get(g)))
+		if !s.secSaved(w, g) {
+			return
+		}
+		writeJSON(w, http.StatusOK, prefixList(g, get, cfg))
 	}
+}
+
+// secSaved answers 500 when g persists its edits and the last one was not
+// saved.
+func (s *server) secSaved(w http.ResponseWriter, g Security) bool {
+	p, ok := g.(SecurityPersister)
+	if !ok {
+		return true
+	}
+	if err := p.SaveErr(); err != nil {
+		s.log.Error("api: security edit in force but not saved", "err", err)
+		writeError(w, http.StatusInternalServerError, "in force but not saved, lost on restart: "+err.Error())
+		return false
+	}
+	return true
 }
 
 func (s *server) secStats(w http.ResponseWriter, r *http.Request) {
