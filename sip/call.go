@@ -98,7 +98,7 @@ var (
 type finalResponse struct {
 	code   int // 200 = answer
 	reason string
-	cause  int // Q.850 cause for a Reason header, 0 = none
+	cause  int                // Q.850 cause for a Reason header, 0 = none
 	hdrs   []sipgo_sip.Header // further headers (Redirect's Contact, Diversion)
 }
 

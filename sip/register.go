@@ -70,7 +70,7 @@ type registration struct {
 
 	mu     sync.Mutex
 	status RegStatus
-	public netip.AddrPort          // learnt public address (nat.go); invalid if none
+	public netip.AddrPort           // learnt public address (nat.go); invalid if none
 	stale  *sipgo_sip.ContactHeader // Contact to remove in the next REGISTER
 }
 
