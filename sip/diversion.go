@@ -215,7 +215,7 @@ func parseDiversion(v string) (out []Diversion, bad int) {
 			bad++
 			continue
 		}
-		d := Diversion{Number: uriNumber(uri), Name: guard.SanitizeDisplayName(name), URI: uri, Counter: 1}
+		d := Diversion{Number: uriNumber(uri), Name: cleanName(name), URI: uri, Counter: 1}
 		p := headerParams(params)
 		d.Reason = sanitizeToken(p["reason"])
 		if n, err := strconv.Atoi(p["counter"]); err == nil && n >= 1 && n <= 99 {
@@ -326,7 +326,7 @@ func parseHistoryEntry(e string) (historyEntry, bool) {
 	if !ok {
 		return he, false // index is mandatory (RFC 7044 9)
 	}
-	he = historyEntry{name: guard.SanitizeDisplayName(name), uri: uri, index: idx}
+	he = historyEntry{name: cleanName(name), uri: stripParam(uri, "cause"), index: idx}
 	if m, ok := p["mp"]; ok {
 		if _, valid := parseIndex(m); !valid {
 			return he, false
@@ -404,7 +404,7 @@ func lessIndex(a, b []int) bool {
 // fills in its URI (sip:Number@domain when empty).
 func cleanDiversion(d Diversion, domain string) (Diversion, error) {
 	d.Number = guard.SanitizeUser(d.Number)
-	d.Name = guard.SanitizeDisplayName(d.Name)
+	d.Name = cleanName(d.Name)
 	if d.URI == "" {
 		if d.Number == "" {
 			return d, fmt.Errorf("diversion without number or URI")
@@ -434,10 +434,36 @@ func cleanDiversion(d Diversion, domain string) (Diversion, error) {
 }
 
 func quoteName(n string) string {
-	if n == "" {
+	if n = guard.SanitizeDisplayName(n); n == "" {
 		return ""
 	}
-	return `"` + strings.ReplaceAll(strings.ReplaceAll(n, `\`, `\\`), `"`, `\"`) + `" `
+	return `"` + n + `" `
+}
+
+// cleanName is a display name without control or format characters, as
+// plain text (guard.SanitizeDisplayName without its quoting).
+func cleanName(n string) string {
+	n = guard.SanitizeDisplayName(n)
+	return strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(n)
+}
+
+// stripParam removes the URI parameter name from uri.
+func stripParam(uri, name string) string {
+	base, params, ok := strings.Cut(uri, ";")
+	if !ok {
+		return uri
+	}
+	var keep []string
+	for _, p := range strings.Split(params, ";") {
+		k, _, _ := strings.Cut(p, "=")
+		if !strings.EqualFold(strings.TrimSpace(k), name) {
+			keep = append(keep, p)
+		}
+	}
+	if len(keep) == 0 {
+		return base
+	}
+	return base + ";" + strings.Join(keep, ";")
 }
 
 // formatDiversion is one Diversion header value (RFC 5806 3) for d,
