@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/rtp"
 	sipgo_sip "github.com/emiago/sipgo/sip"
+	"github.com/pion/rtp"
 )
 
 // TestRFC3581RportLearning: our REGISTER's Via carries rport; the
