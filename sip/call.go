@@ -98,7 +98,8 @@ var (
 type finalResponse struct {
 	code   int // 200 = answer
 	reason string
-	cause  int // Q.850 cause for a Reason header, 0 = none
+	cause  int                // Q.850 cause for a Reason header, 0 = none
+	hdrs   []sipgo_sip.Header // further headers (Redirect's Contact, Diversion)
 }
 
 // Call is one SIP call (an INVITE dialog) with its media session.
@@ -162,6 +163,9 @@ type Call struct {
 	srtp       *media.SRTPConfig // negotiated SRTP keys; nil = plain RTP
 	srtpOff    *sdes.Offer       // outgoing: the keys of our initial offer
 	presented  *DialOptions      // outgoing: the identity DialWith presents
+	diverted   []Diversion       // see Diverted
+	divParsed  bool              // incoming: diverted read from the INVITE
+	redirects  redirectState     // outgoing: 3xx followed (redirect.go)
 }
 
 // ID returns the Call-ID.
@@ -174,7 +178,11 @@ func (c *Call) Incoming() bool { return c.incoming }
 func (c *Call) Account() string { return c.acc.Name }
 
 // Remote returns the other party.
-func (c *Call) Remote() Party { return c.remote }
+func (c *Call) Remote() Party {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.remote
+}
 
 // Local returns our party.
 func (c *Call) Local() Party { return c.local }
@@ -299,6 +307,7 @@ func (c *Call) startMediaSRTP(sel sdp.Selection, cfg *media.SRTPConfig, mute boo
 		RemoteRTCP: &net.UDPAddr{IP: sel.Remote.Addr.AsSlice(), Port: sel.Remote.RTCPPort},
 		Mute:       mute,
 		SRTP:       cfg,
+		Symmetric:  c.ua.symmetricRTP(c.acc),
 	}
 	if pt := sel.Remote.Ptime; pt >= 10*time.Millisecond && pt <= 60*time.Millisecond && pt%(10*time.Millisecond) == 0 {
 		p.Ptime = pt
@@ -326,7 +335,7 @@ func (c *Call) origin() sdp.Origin {
 
 func (c *Call) localAudio() sdp.Audio {
 	return sdp.Audio{
-		Addr:      c.ua.cfg.host,
+		Addr:      c.ua.mediaAddr(c.acc),
 		Port:      c.ms.LocalAddr().Port,
 		RTCPPort:  c.ms.LocalAddr().Port + 1,
 		Ptime:     defaultPtime,

@@ -30,6 +30,11 @@ type Config struct {
 	// Host is the address advertised in Via, Contact and SDP. Default: the
 	// first listener's IP. It must be an IP literal: RTP binds to it.
 	Host string
+	// PublicHost, when set, is the IP address advertised in Contact and in
+	// SDP (c=, o=) instead of Host: the address a static NAT (port
+	// forwarding) maps to us. Sockets still bind Host, and Via's sent-by
+	// stays Host (RFC 3581 lets the server add received/rport). See nat.go.
+	PublicHost string
 	// UserAgent is sent in User-Agent and Server headers. Default "tipring".
 	UserAgent string
 	// RTPPortMin and RTPPortMax bound the RTP ports (even ports, RTCP on
@@ -111,6 +116,23 @@ type Account struct {
 	// Trusted says the next hop is in our RFC 3325 trust domain: calls
 	// placed with DialWith carry P-Asserted-Identity.
 	Trusted bool
+
+	// MaxRedirects bounds the 3xx responses one outgoing call follows
+	// (RFC 3261 8.1.3.4): 0 means 5, negative means redirections are not
+	// followed and a 3xx fails the call.
+	MaxRedirects int
+	// SymmetricRTP sends our RTP to where the peer's RTP comes from
+	// (RFC 4961) rather than to its SDP address. It is on regardless for
+	// an account whose registration found it behind NAT and whenever
+	// Config.PublicHost is set.
+	SymmetricRTP bool
+	// Keepalive keeps the NAT binding towards the registrar open (RFC
+	// 5626 4.4.1): "" none, "crlf" (CRLF over UDP, CRLFCRLF ping over TCP
+	// and TLS, on the registration's flow) or "options" (OPTIONS to the
+	// registrar and proxy, see UA.Servers); every KeepalivePeriod,
+	// default 30 s.
+	Keepalive       string
+	KeepalivePeriod time.Duration
 }
 
 // Defaults.
@@ -174,6 +196,7 @@ type config struct {
 	Config
 	listen   []listenSpec
 	host     netip.Addr
+	public   netip.Addr // Config.PublicHost, invalid if unset
 	codecs   []media.Codec
 	accounts []*account
 }
@@ -227,6 +250,9 @@ func parseConfig(c Config) (*config, error) {
 		return nil, fmt.Errorf("sip: config: host %s is unspecified; set Host to the address peers reach", cfg.host)
 	}
 	cfg.Host = cfg.host.String()
+	if err := cfg.parseNAT(); err != nil {
+		return nil, err
+	}
 	if cfg.RTPPortMin == 0 && cfg.RTPPortMax == 0 {
 		cfg.RTPPortMin, cfg.RTPPortMax = defaultRTPMin, defaultRTPMax
 	}
@@ -376,6 +402,9 @@ func parseAccount(a Account) (*account, error) {
 	}
 	if acc.Expires <= 0 {
 		acc.Expires = defaultExpires
+	}
+	if err := acc.parseNAT(); err != nil {
+		return nil, err
 	}
 	return acc, nil
 }

@@ -13,7 +13,8 @@
 // UDP leave from the UDP listener's socket (RFC 3261 18.1.1), so responses
 // and in-dialog requests come back to it; TCP requests use a connection of
 // their own and responses return on it (18.2.2). Via, Contact and SDP
-// advertise Config.Host. The transport of a request is the ";transport="
+// advertise Config.Host (Contact and SDP: Config.PublicHost when set, see
+// NAT below). The transport of a request is the ";transport="
 // parameter of its target (or of the outbound proxy); default UDP.
 //
 // # TLS (RFC 3261 26.2, RFC 5630)
@@ -138,6 +139,64 @@
 // an MWIHandler. Config.Keepalive sends OPTIONS to every registrar and
 // proxy; UA.Servers reports each one up (any response) or down (none).
 //
+// # Redirection (RFC 3261 8.1.3.4)
+//
+// A 300, 301, 302, 305 or 380 to our INVITE is followed: the Contacts are
+// tried best q first (equal q in the order given), each with a new INVITE
+// transaction (new branch, next CSeq, same Call-ID, From tag, To and SDP
+// offer). Only sip, sips and tel Contacts are used; a tel URI becomes
+// sip:number at the host the INVITE went to. A URI already tried is never
+// tried again (redirect loops), and at most Account.MaxRedirects 3xx (5 by
+// default; negative: none, a 3xx fails the call) are followed per call.
+// 305 Use Proxy retries the same Request-URI with the Contact as Route.
+// When a redirected attempt fails (4xx, 5xx, no answer) the next Contact is
+// tried; a 6xx ends the search. When nothing is left the call fails with
+// the last failure (the last 3xx when no target answered otherwise). It is
+// the same *Call throughout: events continue, Remote becomes the target
+// now called, and a Diversion or History-Info of the 3xx is kept
+// (Call.Diverted) and sent on in the next INVITE.
+//
+// Call.Redirect refuses an unanswered incoming call with 302 and the
+// Contacts given (q falling by 0.1 in order) plus a Diversion naming us,
+// the called party, with the reason (RFC 5806), ahead of the call's
+// earlier diversions. Forwarded and ForwardedTo send 181 with Diversion
+// and "Call-Info: <sip:forwarder>;purpose=forwarding" (RFC 3261 20.9);
+// like miniSIPServer's 181 the value also names who forwarded
+// (username="2001") and, for ForwardedTo, to whom (contact="3000"), here
+// as generic parameters after the URI that RFC 3261's grammar requires.
+//
+// # Diversion and History-Info (RFC 5806, RFC 7044, RFC 4458)
+//
+// Call.Diverted reads an incoming INVITE's Diversion headers (several
+// headers and comma-separated values, topmost most recent; reason,
+// counter) or, without them, its History-Info: entries sorted by index,
+// and every entry mapped (mp) from a parent, or carrying the RFC 4458
+// cause URI parameter, is a diversion by that parent (rc, else the entry
+// before), its cause that parameter or else the SIP cause of the Reason
+// header escaped in the parent's URI (RFC 7044 9.4), mapped to an RFC 5806
+// reason (RFC 4458 table 1, RFC 6044). Entries that do not parse are
+// skipped and logged; at most 16 are kept. DialOptions.Diversions go out
+// as a Diversion header, History-Info (the diverting parties indexed 1,
+// 1.1, ... with mp, the cause in each retargeted URI and the escaped
+// Reason in each parent), or both (DialOptions.DiversionFormat).
+//
+// # NAT (RFC 3581, RFC 4961, RFC 5626)
+//
+// Sockets bind Config.Host; Config.PublicHost, when set, replaces it in
+// Contact and in SDP c= and o= (a static NAT mapping), while Via's sent-by
+// stays the bound address. Every request's Via carries rport (RFC 3581
+// 3). A REGISTER response's Via received and rport give RegStatus.PublicAddr;
+// over UDP and without PublicHost, an address other than our Contact's
+// means we are behind NAT: the binding is renewed at once with that
+// address as Contact (the old Contact removed with expires=0 in the same
+// REGISTER), and the account's calls advertise it in Contact and SDP.
+// Symmetric RTP (RFC 4961, media.Params.Symmetric) is used for accounts
+// with SymmetricRTP, behind NAT, or when PublicHost is set. Account.Keepalive
+// "crlf" sends a CRLF over UDP, or the CRLFCRLF ping over TCP and TLS, on
+// the registration's flow every KeepalivePeriod (default 30 s, RFC 5626
+// 4.4.1); "options" probes the account's registrar and proxy with OPTIONS
+// at that period (UA.Servers).
+//
 // # Causes (RFC 3398, RFC 3326, RFC 6432)
 //
 // StatusForCause and CauseForStatus map Q.850 causes and SIP statuses.
@@ -162,8 +221,10 @@
 // ChangeCodec, Transfer, TransferReplacing and SendInfoDTMF block until the
 // peer answers their request; our in-dialog requests are serialised per
 // call. Session timers run on time.AfterFunc goroutines that end with the
-// call; MWI subscriptions and keepalive probes have one goroutine each
-// until Run returns. sipgo runs each
+// call; MWI subscriptions, keepalive probes and CRLF keepalives have one
+// goroutine each until Run returns. Redirections are followed by the
+// goroutine that follows the outgoing INVITE; Remote and Diverted are
+// guarded by the call's mutex. sipgo runs each
 // incoming request in its own goroutine; the goroutine of a new INVITE owns
 // that server transaction until the final response is done. Call events are
 // delivered on a buffered channel that is never blocked on: each progress

@@ -43,7 +43,9 @@ func (c *Call) Diversion() string {
 
 // Forwarded sends 181 Call Is Being Forwarded on an incoming call (RFC 3261
 // 21.1.3) with, when diversion is not empty, a Diversion header (RFC 5806)
-// naming the forwarding party, e.g. `<sip:2001@gw>;reason=unconditional`.
+// naming the forwarding party, e.g. `<sip:2001@gw>;reason=unconditional`,
+// and a Call-Info header with purpose=forwarding naming that party (us
+// when diversion is empty); ForwardedTo also names the new target.
 func (c *Call) Forwarded(diversion string) error {
 	if !c.incoming {
 		return errNotIncoming
@@ -55,6 +57,7 @@ func (c *Call) Forwarded(diversion string) error {
 		}
 		hdrs = append(hdrs, sipgo_sip.NewHeader("Diversion", diversion))
 	}
+	hdrs = append(hdrs, c.forwardedCallInfo(diversion))
 	return c.sendProvisional(181, "Call Is Being Forwarded", nil, hdrs...)
 }
 

@@ -103,7 +103,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		u.respond(req, tx, 488, "Not Acceptable Here", sipgo_sip.NewHeader("Warning", `305 - "SRTP policy not met"`))
 		return
 	}
-	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: u.contactURI(a.User, req.Transport(), req.Recipient.IsEncrypted())}
+	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: u.accountContact(a, req.Transport(), req.Recipient.IsEncrypted())}
 	dss, err := dua.ReadInvite(req, tx)
 	if err != nil {
 		_ = ms.Close()
@@ -164,7 +164,7 @@ func (c *Call) serveInvite(answer []byte) {
 			if f.code == 200 {
 				c.sendAnswer(answer)
 			} else {
-				c.sendReject(f.code, f.reason, f.cause)
+				c.sendReject(f.code, f.reason, f.cause, f.hdrs...)
 			}
 			return
 		case <-c.dss.Context().Done():
@@ -243,8 +243,8 @@ func (c *Call) sendAnswer(answer []byte) {
 	}
 }
 
-func (c *Call) sendReject(code int, reason string, cause int) {
-	hdrs := []sipgo_sip.Header{c.ua.serverHeader()}
+func (c *Call) sendReject(code int, reason string, cause int, extra ...sipgo_sip.Header) {
+	hdrs := append([]sipgo_sip.Header{c.ua.serverHeader()}, extra...)
 	if cause != 0 {
 		hdrs = append(hdrs, sipgo_sip.NewHeader("Reason", ReasonQ850(cause)))
 	}

@@ -30,8 +30,9 @@ func (u *UA) Servers() []ServerStatus {
 }
 
 type prober struct {
-	ua  *UA
-	uri *sipgo_sip.Uri
+	ua    *UA
+	uri   *sipgo_sip.Uri
+	every time.Duration // probe period; 0 = Config.Keepalive
 
 	mu     sync.Mutex
 	status ServerStatus
@@ -61,6 +62,9 @@ func newProbers(u *UA) []*prober {
 
 func (p *prober) run(ctx context.Context) {
 	iv := p.ua.cfg.Keepalive
+	if p.every > 0 {
+		iv = p.every
+	}
 	for {
 		p.probe(ctx, min(iv, regTimeout))
 		t := time.NewTimer(iv)

@@ -75,7 +75,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	toURI.UriParams, toURI.Headers = nil, nil
 	to := &sipgo_sip.ToHeader{Address: toURI}
 	cid := sipgo_sip.CallIDHeader(callID)
-	contact := u.contactURI(a.User, transport, recipient.IsEncrypted() || next.IsEncrypted())
+	contact := u.accountContact(a, transport, recipient.IsEncrypted() || next.IsEncrypted())
 	ctype := sipgo_sip.ContentTypeHeader(contentTypeSDP)
 	req.AppendHeader(from)
 	req.AppendHeader(to)
@@ -91,6 +91,14 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 		req.AppendHeader(h)
 	}
 	for _, h := range idHdrs {
+		req.AppendHeader(h)
+	}
+	divHdrs, err := c.dialDiversions(recipient)
+	if err != nil {
+		_ = ms.Close()
+		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
+	}
+	for _, h := range divHdrs {
 		req.AppendHeader(h)
 	}
 	for _, h := range extra {
@@ -119,6 +127,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 
 	c.local = partyFrom(from.DisplayName, from.Address)
 	c.remote = partyFrom("", toURI)
+	c.markTried(recipient)
 	if !u.addCall(c) {
 		_ = ms.Close()
 		return nil, fmt.Errorf("sip: dial %s: UA shutting down", accountName)
@@ -202,7 +211,15 @@ func (c *Call) runOutgoing(ctx context.Context) {
 				continue
 			}
 		}
+		if c.redirected(ctx, err) {
+			tries = -1
+			continue
+		}
 		break
+	}
+	if f := c.redirects.lastFail; f != nil && err != nil && ctx.Err() == nil {
+		// Redirections exhausted: report the last failure (RFC 3261 8.1.3.4).
+		err = &sipgo.ErrDialogResponse{Res: f}
 	}
 	res := c.dcs.InviteResponse
 	var dr *sipgo.ErrDialogResponse

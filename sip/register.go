@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,12 @@ type RegStatus struct {
 	// "udp:192.0.2.1:5060"; both "" when not registered.
 	Server string
 	Addr   string
+	// PublicAddr is the address the registrar saw our requests come from,
+	// "ip:port" from the received and rport parameters of its response's
+	// Via (RFC 3581); "" until a response carried them. Over UDP an
+	// address other than our Contact's means NAT: we then register (and
+	// advertise in calls) this address instead, see Config.PublicHost.
+	PublicAddr string
 }
 
 // Registration timing.
@@ -63,6 +70,8 @@ type registration struct {
 
 	mu     sync.Mutex
 	status RegStatus
+	public netip.AddrPort           // learnt public address (nat.go); invalid if none
+	stale  *sipgo_sip.ContactHeader // Contact to remove in the next REGISTER
 }
 
 func newRegistration(u *UA, a *account) *registration {
@@ -243,6 +252,12 @@ func failoverCode(code int) bool { return code == 0 || code == 408 || (code >= 5
 // do sends one REGISTER for server to h (with digest authentication when
 // challenged) asking for expires; it returns the lifetime granted.
 func (r *registration) do(ctx context.Context, expires time.Duration, server *sipgo_sip.Uri, h hop) (time.Duration, int, error) {
+	return r.doOnce(ctx, expires, server, h, false)
+}
+
+// doOnce is do; relearn says this REGISTER already carries a learnt public
+// address, so a further change waits for the next refresh.
+func (r *registration) doOnce(ctx context.Context, expires time.Duration, server *sipgo_sip.Uri, h hop, relearn bool) (time.Duration, int, error) {
 	u, a := r.ua, r.acc
 	ctx, cancel := context.WithTimeout(ctx, u.cfg.hopTimeout)
 	defer cancel()
@@ -258,7 +273,7 @@ func (r *registration) do(ctx context.Context, expires time.Duration, server *si
 	callID := sipgo_sip.CallIDHeader(r.callID)
 	r.cseq++
 	cseq := &sipgo_sip.CSeqHeader{SeqNo: r.cseq, MethodName: sipgo_sip.REGISTER}
-	contact := u.contactURI(a.User, transport, server.IsEncrypted())
+	contact := u.accountContact(a, transport, server.IsEncrypted())
 	secs := uint32(expires / time.Second)
 	exp := sipgo_sip.ExpiresHeader(secs)
 	req.AppendHeader(from)
@@ -266,6 +281,14 @@ func (r *registration) do(ctx context.Context, expires time.Duration, server *si
 	req.AppendHeader(&callID)
 	req.AppendHeader(cseq)
 	req.AppendHeader(&contact)
+	if old := r.takeStale(); old != nil && expires > 0 {
+		// The Contact we had before learning our public address goes.
+		if old.Params == nil {
+			old.Params = sipgo_sip.NewParams()
+		}
+		old.Params.Add("expires", "0")
+		req.AppendHeader(old)
+	}
 	req.AppendHeader(&exp)
 	u.prepare(req, transport)
 	req.SetDestination(h.Addr)
@@ -296,7 +319,7 @@ func (r *registration) do(ctx context.Context, expires time.Duration, server *si
 		// RFC 3261 10.2.8: Interval Too Brief; retry with Min-Expires.
 		if h2 := res.GetHeader("Min-Expires"); h2 != nil {
 			if n, err := strconv.Atoi(h2.Value()); err == nil && n > 0 && time.Duration(n)*time.Second > expires {
-				return r.do(ctx, time.Duration(n)*time.Second, server, h)
+				return r.doOnce(ctx, time.Duration(n)*time.Second, server, h, relearn)
 			}
 		}
 	}
@@ -305,6 +328,10 @@ func (r *registration) do(ctx context.Context, expires time.Duration, server *si
 	}
 	if expires == 0 {
 		return 0, res.StatusCode, nil
+	}
+	if r.learnPublic(res, transport, &contact) && !relearn {
+		// RFC 3581: behind NAT; register the public address right away.
+		return r.doOnce(ctx, expires, server, h, true)
 	}
 	return grantedExpiry(res, &contact, expires), res.StatusCode, nil
 }

@@ -162,6 +162,14 @@ type DialOptions struct {
 	// of RFC 3261 §8.1.1.3 and the identity goes into P-Asserted-Identity
 	// only when the account is trusted.
 	Privacy bool
+	// Diversions are the redirections the call went through before we
+	// place it, most recent first (e.g. the FXS port that forwards it),
+	// sent as DiversionFormat says (default a Diversion header, RFC 5806;
+	// History-Info, RFC 7044, or both). Numbers and names are sanitised;
+	// an empty URI becomes sip:Number@<account domain>; an empty Reason
+	// is "unknown".
+	Diversions      []Diversion
+	DiversionFormat DiversionFormat
 }
 
 // DialWith is Dial presenting o.From as the caller: the From header

@@ -59,6 +59,7 @@ type UA struct {
 	res       *resolver
 	mwis      []*mwiSub
 	probes    []*prober
+	keepers   []*natKeeper
 	stopping  bool
 	callWG    sync.WaitGroup
 }
@@ -102,7 +103,9 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sip: new: %w", err)
 	}
-	cli, err := sipgo.NewClient(sua, sipgo.WithClientHostname(c.Host), sipgo.WithClientLogger(log))
+	// WithClientNAT puts rport in our Via (RFC 3581 3) so that responses
+	// come back to the port we sent from and tell us our public address.
+	cli, err := sipgo.NewClient(sua, sipgo.WithClientHostname(c.Host), sipgo.WithClientLogger(log), sipgo.WithClientNAT())
 	if err != nil {
 		return nil, fmt.Errorf("sip: new: %w", err)
 	}
@@ -125,6 +128,8 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if c.Keepalive > 0 {
 		u.probes = newProbers(u)
 	}
+	u.probes = append(u.probes, newAccountProbers(u)...)
+	u.keepers = newNATKeepers(u)
 	srv.OnInvite(u.guarded(u.onInvite))
 	srv.OnAck(u.guarded(u.onAck))
 	srv.OnBye(u.guarded(u.onBye))
@@ -250,6 +255,13 @@ func (u *UA) Run(ctx context.Context) error {
 			p.run(regCtx)
 		}()
 	}
+	for _, k := range u.keepers {
+		regWG.Add(1)
+		go func() {
+			defer regWG.Done()
+			k.run(regCtx)
+		}()
+	}
 
 	<-ctx.Done()
 	u.mu.Lock()
@@ -370,14 +382,10 @@ func (u *UA) contactURI(user, transport string, secure bool) sipgo_sip.ContactHe
 	return c
 }
 
-// uriHost is Config.Host as written in a SIP URI (RFC 3261 25.1: IPv6
+// uriHost is the advertised address (Config.PublicHost, else Host) as
+// written in a SIP URI (RFC 3261 25.1: IPv6
 // references are bracketed).
-func (u *UA) uriHost() string {
-	if u.cfg.host.Is6() && !u.cfg.host.Is4In6() {
-		return "[" + u.cfg.Host + "]"
-	}
-	return u.cfg.Host
-}
+func (u *UA) uriHost() string { return hostForURI(u.advertised()) }
 
 // aor is the account's address of record.
 func (u *UA) aor(a *account) sipgo_sip.Uri {

@@ -19,7 +19,9 @@
 //     first packet, one timestamp per event, duration growing every packet,
 //     three end packets); receiver per §2.5.2 (events identified by
 //     timestamp, retransmissions folded into one start and one end).
-//   - Symmetric RTP, RFC 4961, as an option (Params.Symmetric).
+//   - Symmetric RTP, RFC 4961, as an option (Params.Symmetric): the first
+//     valid packet latches the destination to its source; another source
+//     takes over only after RelatchPackets (5) consecutive valid packets.
 //   - SRTP and SRTCP, RFC 3711, with pion/srtp, when Params.SRTP is set:
 //     suites AES_CM_128_HMAC_SHA1_80 and AES_CM_128_HMAC_SHA1_32 of
 //     RFC 4568 §6.2 (AES-CM encryption §4.1.1, HMAC-SHA1 authentication
@@ -91,6 +93,7 @@
 // goroutines: RTP receive, RTCP receive (both from Listen) and the RTCP
 // reporter (from the first Start); Close stops all three and waits for
 // them. Receive state is guarded by one mutex and send state by another;
-// the receive path takes the send mutex only to learn a symmetric-RTP
-// address, never the other way round.
+// the receive path never takes the send mutex: a symmetric-RTP address it
+// learns is swapped in with an atomic pointer that the senders load
+// (Destination reports it).
 package media

@@ -61,6 +61,9 @@ func (s *Session) sendRTCP(bye bool) {
 		return
 	}
 	dst := t.remoteRTCP
+	if l := s.latched.Load(); l != nil {
+		dst = l.rtcp
+	}
 	sender := t.sentSince
 	t.sentSince = false
 	packets, octets := t.packets, t.octets

@@ -33,10 +33,14 @@ type Params struct {
 	RemoteRTCP *net.UDPAddr  // where to send RTCP, default RemoteRTP port+1
 
 	// Symmetric enables symmetric RTP (RFC 4961): the source address of
-	// the first valid RTP packet received after Start becomes the RTP
-	// destination, and its port+1 the RTCP destination, if it differs from
-	// RemoteRTP. It is learnt once per Start; use it towards peers behind
-	// NAT that advertise an address they cannot receive on.
+	// the first valid RTP packet (accepted payload type and SSRC, SRTP
+	// authenticated when SRTP is on) becomes the RTP destination, and its
+	// port+1 the RTCP destination, if it differs from RemoteRTP. Once
+	// latched, another source takes over only after RelatchPackets
+	// consecutive valid packets from it, so one stray or spoofed packet
+	// cannot steal the stream. A Start that moves RemoteRTP forgets the
+	// latched address. Use it towards peers behind NAT that advertise an
+	// address they cannot receive on.
 	Symmetric bool
 
 	// Mute sends no RTP: Push still advances the RTP clock, so the stream
@@ -117,7 +121,11 @@ type Session struct {
 	rxMu sync.Mutex
 	rx   rxState
 
-	learn atomic.Bool // symmetric RTP: adopt the next source address
+	// Symmetric RTP (RFC 4961): the latched destination, read by the
+	// senders without a lock and swapped by the receiver; nil = send to
+	// the negotiated address. Candidate state is guarded by rxMu.
+	learn   atomic.Bool
+	latched atomic.Pointer[latch]
 
 	startOnce sync.Once
 	closeOnce sync.Once
@@ -172,6 +180,9 @@ type rxState struct {
 	locked    bool // the current SSRC may only be replaced after probation
 	candSSRC  uint32
 	candCount int
+
+	latchCand  netip.AddrPort // symmetric RTP: a new source on probation
+	latchCount int            // its consecutive valid packets
 
 	packets, octets uint64
 	duplicates      uint64
@@ -366,6 +377,9 @@ func (s *Session) Start(p Params) error {
 		s.tx.srtp = tx
 	}
 	s.txMu.Unlock()
+	if moved || !p.Symmetric {
+		s.latched.Store(nil)
+	}
 	s.learn.Store(p.Symmetric)
 
 	s.rxMu.Lock()
@@ -378,6 +392,7 @@ func (s *Session) Start(p Params) error {
 		// A new peer (early media from one, the answer from another) may
 		// take over the stream without probation.
 		s.rx.locked = false
+		s.rx.latchCand, s.rx.latchCount = netip.AddrPort{}, 0
 	}
 	s.rxMu.Unlock()
 
@@ -466,7 +481,11 @@ func (s *Session) sendRTPLocked(pt uint8, marker bool, ts uint32, payloadLen int
 			return
 		}
 	}
-	if _, err := s.rtpConn.WriteToUDPAddrPort(out, t.remote); err != nil {
+	dst := t.remote
+	if l := s.latched.Load(); l != nil {
+		dst = l.rtp
+	}
+	if _, err := s.rtpConn.WriteToUDPAddrPort(out, dst); err != nil {
 		t.sendErrs++
 		if now := time.Now(); now.Sub(t.lastErrLog) > malformedLogGap {
 			t.lastErrLog = now
@@ -703,18 +722,52 @@ func (s *Session) acceptSSRCLocked(h *rtp.Header) bool {
 	return true
 }
 
-// learnRemote implements symmetric RTP: adopt the packet's source as the
-// destination. Called with rxMu held; takes txMu (lock order rx → tx).
+// RelatchPackets is how many consecutive valid RTP packets a new source
+// address must send before symmetric RTP moves the stream to it (100 ms at
+// 20 ms packets); the first source after Start is latched at once.
+const RelatchPackets = 5
+
+// latch is a symmetric-RTP destination.
+type latch struct{ rtp, rtcp netip.AddrPort }
+
+// learnRemote implements symmetric RTP (RFC 4961): from is the source of
+// a packet that passed every check. Called with rxMu held; the destination
+// is swapped atomically, so the senders never wait for the receiver.
 func (s *Session) learnRemote(from netip.AddrPort) {
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	s.learn.Store(false)
-	s.txMu.Lock()
-	if s.tx.remote != from {
-		s.log.Info("media: symmetric rtp: sending to source address", "old", s.tx.remote.String(), "new", from.String())
-		s.tx.remote = from
-		s.tx.remoteRTCP = netip.AddrPortFrom(from.Addr(), from.Port()+1)
+	r := &s.rx
+	cur := s.latched.Load()
+	if cur != nil && cur.rtp == from {
+		r.latchCount = 0
+		return
 	}
-	s.txMu.Unlock()
+	if cur != nil {
+		if from != r.latchCand {
+			r.latchCand, r.latchCount = from, 0
+		}
+		r.latchCount++
+		if r.latchCount < RelatchPackets {
+			return
+		}
+	}
+	r.latchCand, r.latchCount = netip.AddrPort{}, 0
+	old := "negotiated"
+	if cur != nil {
+		old = cur.rtp.String()
+	}
+	s.latched.Store(&latch{rtp: from, rtcp: netip.AddrPortFrom(from.Addr(), from.Port()+1)})
+	s.log.Info("media: symmetric rtp: sending to source address", "old", old, "new", from.String())
+}
+
+// Destination returns where RTP is being sent: the symmetric-RTP latched
+// source when there is one, else the negotiated address.
+func (s *Session) Destination() netip.AddrPort {
+	if l := s.latched.Load(); l != nil {
+		return l.rtp
+	}
+	s.txMu.Lock()
+	defer s.txMu.Unlock()
+	return s.tx.remote
 }
 
 func (s *Session) malformedLocked(what string, now time.Time) {
