@@ -47,8 +47,8 @@ type MemberStatus struct {
 	Order   int       `json:"order"`
 	Free    bool      `json:"free"` // a hunt would take it now
 	State   PortState `json:"state"`
-	Calls   uint64    `json:"calls"`              // calls this group gave it
-	LastUse time.Time `json:"last_use,omitzero"`  // when this group last chose it
+	Calls   uint64    `json:"calls"`               // calls this group gave it
+	LastUse time.Time `json:"last_use,omitzero"`   // when this group last chose it
 	Idle    time.Time `json:"idle_since,omitzero"` // its last state change, for linear ties
 }
 
