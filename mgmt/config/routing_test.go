@@ -147,7 +147,9 @@ func FuzzRouteRewrite(f *testing.F) {
 	f.Add("re:", "^(?P<n>1)", "${n}${", "sun,sat")
 	f.Add("2xxx", "a{1001}", "$9", "fri-mon 24:00-01:00")
 	f.Fuzz(func(t *testing.T, called, match, replace, when string) {
-		q := func(s string) string { return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s) }
+		q := func(s string) string {
+			return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s)
+		}
 		in := routingBase + "routes:\n  - called: \"" + q(called) + "\"\n    account: itsp\n    replace: {match: \"" + q(match) +
 			"\", replace: \"" + q(replace) + "\"}\n    time: [\"" + q(when) + "\"]\n"
 		file, err := Parse([]byte(in), "fuzz.yaml")
