@@ -24,7 +24,7 @@ func (f *File) hasGroup(name string) bool {
 func CheckPattern(p string) error {
 	if expr, ok := strings.CutPrefix(p, "re:"); ok {
 		if expr == "" {
-			return fmt.Errorf("empty regular expression after re:")
+			return fmt.Errorf("re: with an empty regular expression")
 		}
 		if _, err := regexp.Compile(expr); err != nil {
 			return fmt.Errorf("bad regular expression: %w", err)

@@ -44,7 +44,7 @@ func TestRoutingErrors(t *testing.T) {
 		{"called and pattern", "routes:\n  - {called: \"2xxx\", pattern: \"2xxx\", port: \"2001\"}\n", 2, "routes[0].called", "keep one"},
 		{"called missing", "routes:\n  - {port: \"2001\"}\n", 2, "routes[0].called", "missing"},
 		{"called regexp", "routes:\n  - called: \"re:^(00\"\n    port: \"2001\"\n", 2, "routes[0].called", "bad regular expression"},
-		{"called empty regexp", "routes:\n  - {called: \"re:\", port: \"2001\"}\n", 2, "routes[0].called", "empty regular expression"},
+		{"called empty regexp", "routes:\n  - {called: \"re:\", port: \"2001\"}\n", 2, "routes[0].called", "an empty regular expression"},
 		{"calling", "routes:\n  - called: \"2xxx\"\n    calling: \"re:[\"\n    port: \"2001\"\n", 3, "routes[0].calling", "bad regular expression"},
 		{"calling digit map", "routes:\n  - {called: \"2xxx\", calling: \"2[x\", port: \"2001\"}\n", 2, "routes[0].calling", "not closed"},
 		{"source", "routes:\n  - called: \"2xxx\"\n    source: nobody\n    port: \"2001\"\n", 3, "routes[0].source", `"nobody" is no port, group, account or line`},
