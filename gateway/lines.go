@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -486,13 +485,14 @@ func (g *Gateway) lineRoute(c *call, dest string) {
 		fail("line to line not offered")
 		return
 	}
+	c.from, c.presented = rt.callingNumber(c.from)
 	account, target := g.sipTarget(rt.r, n, ln.cfg.Account)
 	g.lineToSIP(c, account, target)
 }
 
 // lineToSIP places the SIP leg of a PSTN call. The line is answered when
-// the SIP side answers. The caller's number reaches the far end only as
-// the call's CDR and log: sip.UA.Dial sets From from the account.
+// the SIP side answers. The caller's number reaches the far end only when a
+// route rewrote it (c.presented); otherwise From is the account's.
 func (g *Gateway) lineToSIP(c *call, account, target string) {
 	if g.ua == nil || account == "" {
 		c.state = "no route"
@@ -500,7 +500,7 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 		return
 	}
 	c.dstLeg = target
-	sc, err := g.ua.Dial(context.Background(), account, target)
+	sc, err := g.dialSIP(account, target, c.from, c.presented)
 	if err != nil {
 		g.log.Warn("pstn to sip failed", "to", target, "err", err)
 		c.state = "failed"

@@ -271,10 +271,13 @@ func (rt *route) calledNumber(n string) string {
 }
 
 // callingNumber rewrites the calling number; changed says the route has a
-// calling rewrite (the result is then presented to the far end).
+// calling rewrite (the result is then presented to the far end). A PSTN
+// call's calling number is the caller ID known when it is routed; caller
+// ID arriving later is taken as it comes.
 func (rt *route) callingNumber(n string) (out string, changed bool) {
 	r := rt.r
-	if r.CallingStrip == 0 && r.CallingPrefix == "" && rt.callRe == nil {
+	if n == "" || r.CallingStrip == 0 && r.CallingPrefix == "" && rt.callRe == nil {
+		// An unknown or withheld caller stays so.
 		return n, false
 	}
 	if r.CallingStrip > 0 {
@@ -329,13 +332,7 @@ func (g *Gateway) dialRoute(p *port, from, number string) {
 		c.dstLeg = target
 		c.consult = p.held != nil
 		p.call = c
-		var sc *sip.Call
-		var err error
-		if presented {
-			sc, err = g.ua.DialWith(context.Background(), account, target, sip.DialOptions{From: sip.Party{Number: from}})
-		} else {
-			sc, err = g.ua.Dial(context.Background(), account, target)
-		}
+		sc, err := g.dialSIP(account, target, from, presented)
 		if err != nil {
 			g.log.Warn("outbound call failed", "to", target, "err", err)
 			p.p.Congestion()
@@ -348,6 +345,15 @@ func (g *Gateway) dialRoute(p *port, from, number string) {
 		g.log.Info("outbound call", "call", c.id, "from", from, "to", target)
 		go g.watch(c, sc)
 	}
+}
+
+// dialSIP places a SIP call through account to target, presenting from
+// as the caller when a route rewrote it, else the account's identity.
+func (g *Gateway) dialSIP(account, target, from string, presented bool) (*sip.Call, error) {
+	if presented {
+		return g.ua.DialWith(context.Background(), account, target, sip.DialOptions{From: sip.Party{Number: from}})
+	}
+	return g.ua.Dial(context.Background(), account, target)
 }
 
 // localCall rings port dst for a call dialled on port p.

@@ -362,3 +362,38 @@ func TestInboundSIPRoutedToGroup(t *testing.T) {
 	}
 	c.Hangup()
 }
+
+// TestPSTNCallsRoutedByLine: a line's fixed destination may name a group,
+// and routes tell the lines apart by source.
+func TestPSTNCallsRoutedByLine(t *testing.T) {
+	r := newRig(t, "us", lineSim, Config{
+		Lines:  twoLines(func(l []LineConfig) { l[0].Destination, l[1].Destination = "700", "sales" }),
+		Groups: []GroupConfig{{Name: "sales", Strategy: HuntRoundRobin, Members: members("2003", "2004")}},
+		Routes: []Route{
+			{Source: "pstn1", Pattern: "700", Port: "FXS/1/2", CallingPrefix: "0"},
+			{Pattern: "700", Port: "2001"},
+		},
+	})
+	for i, c := range []struct {
+		line, want int
+	}{{1, 2}, {2, 3}, {2, 4}} {
+		l := r.line(t, c.line)
+		if err := l.Ring("5551234", ""); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		r.waitFor(t, "a phone rings", 15*time.Second, func() bool { got = r.ringingPhone(t); return got != 0 })
+		if got != c.want {
+			t.Errorf("call %d on line %d rang phone %d, want %d", i+1, c.line, got, c.want)
+		}
+		l.StopRing()
+		r.waitFor(t, "quiet", 15*time.Second, func() bool { return r.ringingPhone(t) == 0 && len(r.gw.Calls()) == 0 })
+		r.board.Sleep(time.Second)
+	}
+	// The calling prefix applies when caller ID came before routing; an
+	// unknown caller stays unknown.
+	if recs := r.cdr.all(); len(recs) != 3 || (recs[0].From != "" && recs[0].From != "05551234") ||
+		recs[0].DstLeg != "FXS/1/2" || recs[2].SrcLeg != "pstn2" {
+		t.Errorf("CDRs %+v", recs)
+	}
+}
