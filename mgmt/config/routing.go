@@ -135,6 +135,10 @@ func (f *File) validateRouting(exts, accounts map[string]int, lines, lineGroups 
 		if r.Port != "" && !portNames[r.Port] {
 			bad(p+".port", "%q is not a port's extension or channel name", r.Port)
 		}
+		if _, acct := accounts[r.Source]; acct && !portNames[r.Source] && !lineNames[r.Source] && !isGroup(r.Source) &&
+			(r.Account != "" || r.Target != "") {
+			bad(p+".account", "calls from SIP account %q cannot go to SIP again (no SIP-to-SIP bridge): route them to a port, group or lines", r.Source)
+		}
 		kinds := 0
 		for _, k := range []bool{r.Account != "" || r.Target != "", len(r.Lines) > 0 || r.Group != "", r.Port != ""} {
 			if k {

@@ -53,6 +53,7 @@ func TestRoutingErrors(t *testing.T) {
 		{"time empty", "routes:\n  - {called: \"2xxx\", port: \"2001\", time: [\"10:00-10:00\"]}\n", 2, "routes[0].time[0]", "range is empty"},
 		{"time format", "routes:\n  - {called: \"2xxx\", port: \"2001\", time: [\"8-18\"]}\n", 2, "routes[0].time[0]", "not a day"},
 		{"route account", "routes:\n  - {called: \"9x.\", account: nope}\n", 2, "routes[0].account", `account "nope" is not defined`},
+		{"sip to sip", "routes:\n  - {source: itsp, called: \"9x.\", account: fxs1}\n", 2, "routes[0].account", "no SIP-to-SIP bridge"},
 		{"route port", "routes:\n  - called: \"7xx\"\n    port: \"2999\"\n", 3, "routes[0].port", `"2999" is not a port's`},
 		{"route group", "routes:\n  - called: \"7xx\"\n    group: nope\n", 3, "routes[0].group", `no group "nope"`},
 		{"route two kinds", "routes:\n  - {called: \"7xx\", port: \"2001\", group: pstn}\n", 2, "routes[0].account", "not both"},
