@@ -304,7 +304,8 @@ func (h recordCalls) OnIncoming(_ string, c *sip.Call) {
 
 // TestInboundSIPRoutedToGroup: calls on a SIP account with no port of its
 // own are routed by the called number to a group of phones, round robin;
-// a second account's calls reach one port.
+// a second account's calls reach one port; a route from SIP to SIP is
+// refused with 403.
 func TestInboundSIPRoutedToGroup(t *testing.T) {
 	b, _, ua := startSIPGateway(t, sim.Config{NoEcho: true}, Options{Config: Config{
 		Zone: "us",
@@ -316,11 +317,13 @@ func TestInboundSIPRoutedToGroup(t *testing.T) {
 		Routes: []Route{
 			{Source: "office", Pattern: "5000", Group: "sales"},
 			{Source: "office2", Pattern: "re:^50", Port: "2004"},
+			{Source: "tandem", Pattern: "re:.", Target: "sip:{n}@127.0.0.1:9"},
 		},
 	}}, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: 37000, RTPPortMax: 37499,
-		Accounts: []sip.Account{{Name: "office", User: "5000", Domain: "127.0.0.1"}, {Name: "office2", User: "5001", Domain: "127.0.0.1"}},
+		Accounts: []sip.Account{{Name: "office", User: "5000", Domain: "127.0.0.1"}, {Name: "office2", User: "5001", Domain: "127.0.0.1"},
+			{Name: "tandem", User: "5002", Domain: "127.0.0.1"}},
 	})
 	peer := startUA(t, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
@@ -361,6 +364,14 @@ func TestInboundSIPRoutedToGroup(t *testing.T) {
 		t.Errorf("call on office2 rang phone %d, want 4", got)
 	}
 	c.Hangup()
+	// SIP to SIP is refused: there is no bridge between two SIP calls.
+	c, err = peer.Dial(context.Background(), "peer", "sip:5002@"+addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitEvent(t, c, sip.EventFailed); ev.Code != 403 {
+		t.Errorf("SIP to SIP answered %d, want 403", ev.Code)
+	}
 }
 
 // TestPSTNCallsRoutedByLine: a line's fixed destination may name a group,
