@@ -28,11 +28,38 @@
 // far ends' BYE. A flash from a SIP party (RFC 4733 event 16 or INFO)
 // bridged to a PSTN line flashes the line (lineLeg in bridge.go).
 //
+// Routing table (routing.go): a number dialled on an FXS port that is not
+// a local extension, a number a PSTN line routes, and an incoming SIP call
+// on an account that some route names as its Source are matched against
+// Config.Routes in order, first match wins: Source (any; a port by
+// extension or channel name; a group, matching calls from its members; a
+// SIP account; a line), the called number (digit map complete on timeout,
+// so the dial plan's T and S marks behave as before, or "re:" and a Go
+// regexp), the calling number, and Time windows (TimeSpec: days and
+// hh:mm-hh:mm, crossing midnight) read in Config.TimeZone from the
+// injected clock Options.Now (tzdata is embedded). The route rewrites the
+// called and calling numbers (strip, prefix, then a regexp replace with $1)
+// and sends the call to a SIP destination (the rewritten calling number
+// becomes the From user), a local port, a hunt group or PSTN lines. An
+// inbound SIP call is routed by its called user (Request-URI, else To); a
+// route from SIP to SIP is refused with 403, as there is no SIP-to-SIP
+// media bridge. A SIP call no route matches rings the account's port or
+// goes out on its lines as before.
+//
+// Hunt groups (groups.go): Config.Groups of FXS ports and lines, plus the
+// implicit groups LineConfig.Group makes. A call to a group rings the free
+// phone or seizes the free line the strategy picks: linear (lowest order,
+// equal orders the member idle longest: a port's last state change, a
+// line's last seizure or release), round robin (the free member after the
+// one the group used last) or least recently used (by this group). A member
+// is free when on hook with no call, held or waiting call and not in DND;
+// none free is busy. Each group keeps its own hunt state, so a port in two
+// groups is hunted by each independently; Groups is the read-only view.
+//
 // PSTN lines (lines.go): the FXO ports of Config.Lines run telephony/fxo
 // channel loops beside the FXS ports. A route with Lines or Group sends a
-// number out on a line: a hunt picks a free one (linear by LineConfig.Order,
-// equal orders longest idle first; round robin; least recently used, from
-// fxo.Port.Status), the line dials the stripped and prefixed number (DTMF
+// number out on a line: a hunt picks a free one (the group's strategy or
+// the route's Hunt), the line dials the stripped and prefixed number (DTMF
 // or pulse) and is cross-connected to the calling phone; the line's
 // disconnect supervision (loop-current drop, polarity, busy/reorder tone,
 // silence) gives the phone far-end hang-up. An INVITE for a line's SIP

@@ -65,6 +65,11 @@ type Gateway struct {
 	lineAccounts map[string][]*line // lines by SIP account
 	rrLast       map[string]*line   // round-robin hunts: the line used last
 
+	// Hunt groups and the routing table's clock (groups.go, routing.go).
+	groups  map[string]*group
+	portUse map[*port]time.Time // a port's last state change
+	loc     *time.Location
+
 	queue   chan func()
 	pending atomic.Int64 // queued or running work items
 
@@ -93,11 +98,6 @@ type port struct {
 }
 
 func (p *port) name() string { return p.p.Info().Name }
-
-type route struct {
-	m *digitmap.Map
-	r Route
-}
 
 type call struct {
 	id        string
@@ -134,6 +134,9 @@ type call struct {
 	lineOut      bool
 	lineAnswered bool
 	fromName     string
+	// presented says a route rewrote the calling number: from is what
+	// the called party is shown.
+	presented bool
 }
 
 // maxForwards bounds a chain of local forwards.
@@ -215,13 +218,6 @@ func New(o Options) (*Gateway, error) {
 		if zoneCID, err = fxs.ParseCallerID(cfg.CallerID); err != nil {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
-	}
-	for _, r := range cfg.Routes {
-		m, err := digitmap.Parse(r.Pattern)
-		if err != nil {
-			return nil, fmt.Errorf("gateway: route %q: %w", r.Pattern, err)
-		}
-		g.routes = append(g.routes, route{m: m, r: r})
 	}
 	timers := fxs.DefaultTimers
 	setIf := func(dst *time.Duration, v time.Duration) {
@@ -309,17 +305,9 @@ func New(o Options) (*Gateway, error) {
 		g.closePorts()
 		return nil, err
 	}
-	for _, r := range g.routes {
-		if r.r.targetsLines() && len(g.routeLines(r.r)) == 0 {
-			g.closePorts()
-			return nil, fmt.Errorf("gateway: route %q: no such lines (%q, group %q)", r.r.Pattern, r.r.Lines, r.r.Group)
-		}
-		switch r.r.Hunt {
-		case "", HuntLinear, HuntRoundRobin, HuntLRU:
-		default:
-			g.closePorts()
-			return nil, fmt.Errorf("gateway: route %q: hunt %q (want linear, roundrobin or lru)", r.r.Pattern, r.r.Hunt)
-		}
+	if err := g.buildRouting(); err != nil {
+		g.closePorts()
+		return nil, err
 	}
 	return g, nil
 }
@@ -487,6 +475,7 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 	case fxs.NoteService:
 		g.service(p, n.Service)
 	case fxs.NoteState:
+		g.portUsed(p)
 		if n.State == fxs.Idle {
 			g.portIdle(p)
 		}
@@ -541,41 +530,7 @@ func (g *Gateway) dial(p *port, number string) {
 		g.offer(c, dst)
 		return
 	}
-	rt, ok := g.findRoute(number)
-	if ok && rt.r.targetsLines() {
-		g.dialLine(p, from, number, rt)
-		return
-	}
-	if !ok || g.ua == nil {
-		c := g.newCall("outbound", from, number)
-		c.a = p
-		c.srcLeg = p.name()
-		p.call = c
-		p.p.Congestion()
-		c.state = "no route"
-		g.endCall(c, "no route")
-		return
-	}
-	n := rt.r.rewrite(number)
-	account, target := g.sipTarget(rt.r, number, p.cfg.Account)
-	c := g.newCall("outbound", from, n)
-	c.a = p
-	c.srcLeg = p.name()
-	c.dstLeg = target
-	c.consult = p.held != nil
-	p.call = c
-	sc, err := g.ua.Dial(context.Background(), account, target)
-	if err != nil {
-		g.log.Warn("outbound call failed", "to", target, "err", err)
-		p.p.Congestion()
-		c.state = "failed"
-		g.endCall(c, "sip: "+err.Error())
-		return
-	}
-	c.sc = sc
-	c.state = "calling"
-	g.log.Info("outbound call", "call", c.id, "from", from, "to", target)
-	go g.watch(c, sc)
+	g.dialRoute(p, from, number)
 }
 
 // offer presents call c (local or inbound) to port dst: forwarded when dst
@@ -857,15 +812,6 @@ func (g *Gateway) portIdle(p *port) {
 	}
 }
 
-func (g *Gateway) findRoute(number string) (route, bool) {
-	for _, r := range g.routes {
-		if r.m.MatchOnTimeout(number) {
-			return r, true
-		}
-	}
-	return route{}, false
-}
-
 // answered connects a call whose called port went off hook.
 func (g *Gateway) answered(c *call) {
 	c.answer = time.Now()
@@ -1033,6 +979,9 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 // OnIncoming implements sip.Handler: a SIP call for one of our accounts.
 func (g *Gateway) OnIncoming(account string, sc *sip.Call) {
 	g.post(func() {
+		if g.routeIncoming(account, sc) {
+			return
+		}
 		p, ok := g.byAccount[account]
 		if !ok {
 			if lines := g.lineAccounts[account]; len(lines) > 0 {

@@ -153,25 +153,6 @@ func (g *Gateway) openLines(o Options, zone *tone.Zone, dm *digitmap.Map) error 
 	return nil
 }
 
-// routeLines returns the lines a route sends calls to: the named lines,
-// then the group's, in configuration order, each once.
-func (g *Gateway) routeLines(r Route) []*line {
-	var out []*line
-	for _, n := range r.Lines {
-		if ln, ok := g.byLine[n]; ok && !slices.Contains(out, ln) {
-			out = append(out, ln)
-		}
-	}
-	if r.Group != "" {
-		for _, ln := range g.lines {
-			if ln.cfg.Group == r.Group && !slices.Contains(out, ln) {
-				out = append(out, ln)
-			}
-		}
-	}
-	return out
-}
-
 // lastUsed is when ln was last seized or freed, by the port's record or the
 // gateway's, whichever is later.
 func (ln *line) lastUsed() time.Time {
@@ -239,9 +220,6 @@ func (r Route) rewrite(number string) string {
 	return r.Prefix + n
 }
 
-// targetsLines reports whether the route sends calls out on PSTN lines.
-func (r Route) targetsLines() bool { return len(r.Lines) > 0 || r.Group != "" }
-
 // seize places call c on line ln: the line dials number.
 func (g *Gateway) seize(c *call, ln *line, number string) {
 	c.ln = ln
@@ -252,15 +230,14 @@ func (g *Gateway) seize(c *call, ln *line, number string) {
 	ln.p.Dial(number, ln.method)
 }
 
-// dialLine places a call dialled on FXS port p out on a line of route rt.
-func (g *Gateway) dialLine(p *port, from, number string, rt route) {
-	n := rt.r.rewrite(number)
+// dialLine places a call dialled on FXS port p out on line ln (nil: none
+// free); n is the number after the route's rewriting.
+func (g *Gateway) dialLine(p *port, from, n string, ln *line) {
 	c := g.newCall("outbound", from, n)
 	c.a = p
 	c.srcLeg = p.name()
 	c.consult = p.held != nil
 	p.call = c
-	ln := g.hunt(g.routeLines(rt.r), rt.r.Hunt, "route:"+rt.r.Pattern)
 	if ln == nil {
 		p.p.Congestion()
 		c.state = "no line"
@@ -485,34 +462,40 @@ func (g *Gateway) lineRoute(c *call, dest string) {
 	}
 	if dst, ok := g.byExt[dest]; ok {
 		c.to = dest
-		if c.lineAnswered {
-			// The caller hears ringback while the phone rings.
-			ln.p.Attach(newToneLeg(ln.zone, tone.Ringback))
-		}
-		g.offer(c, dst)
+		g.ringFromLine(c, dst)
+		return
+	}
+	if grp, ok := g.groups[dest]; ok {
+		g.lineToGroup(c, grp)
 		return
 	}
 	if strings.HasPrefix(dest, "sip:") || strings.HasPrefix(dest, "sips:") {
 		g.lineToSIP(c, ln.cfg.Account, dest)
 		return
 	}
-	rt, ok := g.findRoute(dest)
+	rt, ok := g.findRoute(g.lineOrigin(ln), c.from, dest)
 	if !ok || dest == "" {
 		fail("no route")
 		return
 	}
-	if rt.r.targetsLines() {
+	n := rt.calledNumber(dest)
+	if g.lineRouteTo(c, rt, n) {
+		return
+	}
+	if rt.grp != nil {
 		fail("line to line not offered")
 		return
 	}
-	account, target := g.sipTarget(rt.r, dest, ln.cfg.Account)
+	c.from, c.presented = rt.callingNumber(c.from)
+	account, target := g.sipTarget(rt.r, n, ln.cfg.Account)
 	g.lineToSIP(c, account, target)
 }
 
 // lineToSIP places the SIP leg of a PSTN call. The line is answered when
-// the SIP side answers. The caller ID received on the line is presented as
-// the caller (From, and P-Asserted-Identity on a trusted account); without
-// a number the account's identity stays.
+// the SIP side answers. The caller ID received on the line (rewritten by
+// the route, if it says so) is presented as the caller (From, and
+// P-Asserted-Identity on a trusted account); without a number the
+// account's identity stays.
 func (g *Gateway) lineToSIP(c *call, account, target string) {
 	if g.ua == nil || account == "" {
 		c.state = "no route"
@@ -536,10 +519,9 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 	go g.watch(c, sc)
 }
 
-// sipTarget computes the account and SIP target of number on route r;
-// fallback is the account used when the route names none.
-func (g *Gateway) sipTarget(r Route, number, fallback string) (account, target string) {
-	n := r.rewrite(number)
+// sipTarget computes the account and SIP target of the rewritten number n
+// on route r; fallback is the account used when the route names none.
+func (g *Gateway) sipTarget(r Route, n, fallback string) (account, target string) {
 	target = n
 	if r.Target != "" {
 		target = strings.ReplaceAll(r.Target, "{n}", n)

@@ -18,6 +18,14 @@ import (
 func (g *Gateway) callerID(c *call) fxs.CallerID {
 	id := fxs.CallerID{Time: g.now()}
 	switch {
+	case c.presented && c.ln == nil:
+		// A route rewrote the calling number.
+		id.Number = c.from
+		if c.a != nil {
+			id.Name = c.a.cfg.CallerName
+		} else if c.sc != nil {
+			id.Name = c.sc.Remote().Name
+		}
 	case c.sc != nil && c.dir == "inbound":
 		// The SIP side resolves P-Asserted-Identity / Remote-Party-ID over
 		// From and privacy requests (RFC 3323, RFC 3325).

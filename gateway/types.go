@@ -51,8 +51,15 @@ type Config struct {
 	// empty.
 	Lines []LineConfig
 	// Routes decide where dialled numbers go. Local extensions (Ports) are
-	// matched first; then Routes in order.
+	// matched first; then Routes in order (see routing.go).
 	Routes []Route
+	// Groups are hunt groups of FXS ports and PSTN lines; routes and line
+	// destinations name them. A line's LineConfig.Group makes it a member
+	// of the group of that name (declared here or implicit, linear).
+	Groups []GroupConfig
+	// TimeZone is the IANA zone Route.Time is read in ("" = the system's
+	// local time).
+	TimeZone string
 }
 
 // PortConfig configures one FXS port.
@@ -160,10 +167,34 @@ const (
 	HuntLRU = "lru"
 )
 
-// Route sends dialled numbers that match Pattern (digit map syntax) to a SIP
-// destination through an account, or out on a PSTN line (Lines, Group).
+// Route is one entry of the routing table: calls whose source, called
+// number, calling number and time match go to a SIP destination through an
+// account, out on a PSTN line (Lines), to a hunt group (Group) or to a
+// local port (Port), with both numbers rewritten on the way.
 type Route struct {
+	// Pattern matches the called number: digit map syntax (complete on
+	// timeout, so T and S marks work as in the dial plan) or "re:" and a
+	// Go regular expression (unanchored: write ^ and $).
 	Pattern string
+	// Source limits the route to calls from one origin: "" or "any" (every
+	// port and line; SIP calls only match routes that name their account),
+	// a port's extension or channel name, a group name (calls from its
+	// members), a SIP account name (calls coming in on it) or a line name.
+	Source string
+	// Calling matches the calling number like Pattern ("" = any).
+	Calling string
+	// Time lists when the route applies (TimeSpec syntax, e.g.
+	// "mon-fri 08:00-18:00"); any one matching is enough; nil = always.
+	Time []string
+	// Port sends the call to a local FXS port (extension or channel name).
+	Port string
+	// Replace rewrites the called number after Strip and Prefix;
+	// CallingStrip, CallingPrefix and CallingReplace rewrite the calling
+	// number the same way.
+	Replace        Replace
+	CallingStrip   int
+	CallingPrefix  string
+	CallingReplace Replace
 	// Account to place the call through (its registrar/proxy and credentials).
 	Account string
 	// Target is a SIP URI template; "{n}" is replaced by the dialled number.
@@ -172,12 +203,42 @@ type Route struct {
 	// Strip removes leading digits; Prefix is added afterwards.
 	Strip  int
 	Prefix string
-	// Lines and Group send the call out on a PSTN line instead: the named
-	// lines and the lines of the group, hunted with Hunt (HuntLinear,
-	// HuntRoundRobin, HuntLRU; "" = linear).
+	// Lines sends the call out on one of the named PSTN lines, Group to a
+	// member of the hunt group (FXS ports ring, lines dial out), hunted
+	// with Hunt (HuntLinear, HuntRoundRobin, HuntLRU; "" = the group's
+	// strategy, linear for Lines).
 	Lines []string
 	Group string
 	Hunt  string
+}
+
+// Replace is a regular-expression rewrite of a number: every match of
+// Match (Go RE2 syntax) is replaced by Replace, with $1 and ${name}
+// expanded. The zero value changes nothing.
+type Replace struct {
+	Match   string
+	Replace string
+}
+
+// GroupConfig is a hunt group: calls to it ring (FXS) or seize (FXO) one
+// free member chosen by Strategy.
+type GroupConfig struct {
+	Name string
+	// Strategy is HuntLinear (lowest Order first, equal orders longest
+	// idle first), HuntRoundRobin (the free member after the one used
+	// last, in list order) or HuntLRU (the member this group used least
+	// recently); "" = linear.
+	Strategy string
+	Members  []GroupMember
+}
+
+// GroupMember is one member of a group. A port or line may be a member of
+// several groups.
+type GroupMember struct {
+	// Port names the member: an FXS port's extension or channel name
+	// ("FXS/1/2"), or a line's name.
+	Port  string
+	Order int
 }
 
 // PortState is what a port is doing now, for status views.

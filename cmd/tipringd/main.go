@@ -298,9 +298,10 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 // gatewayView adapts the gateway to the API's read-only view.
 type gatewayView struct{ g *gateway.Gateway }
 
-func (v gatewayView) Status() gateway.Status      { return v.g.Status() }
-func (v gatewayView) Ports() []gateway.PortStatus { return v.g.Ports() }
-func (v gatewayView) Calls() []gateway.CallInfo   { return v.g.Calls() }
+func (v gatewayView) Status() gateway.Status        { return v.g.Status() }
+func (v gatewayView) Ports() []gateway.PortStatus   { return v.g.Ports() }
+func (v gatewayView) Calls() []gateway.CallInfo     { return v.g.Calls() }
+func (v gatewayView) Groups() []gateway.GroupStatus { return v.g.Groups() }
 func (v gatewayView) Registrations() []api.Registration {
 	var out []api.Registration
 	for _, r := range v.g.Registrations() {

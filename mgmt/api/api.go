@@ -127,6 +127,7 @@ func NewHandler(o Options) http.Handler {
 	m.HandleFunc("GET /api/v1/ports", s.ports)
 	m.HandleFunc("GET /api/v1/calls", s.calls)
 	m.HandleFunc("GET /api/v1/registrations", s.registrations)
+	m.HandleFunc("GET /api/v1/groups", s.groups)
 	m.HandleFunc("GET /api/v1/cdr", s.cdr)
 	m.HandleFunc("POST /api/v1/config/check", s.configCheck)
 	m.HandleFunc("GET /api/v1/sim", s.simSnapshot)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"os"
@@ -26,6 +27,8 @@ type File struct {
 	Ports    []Port    `yaml:"ports"`
 	Lines    []Line    `yaml:"lines"`
 	Routes   []Route   `yaml:"routes"`
+	Groups   []Group   `yaml:"groups"`
+	TimeZone string    `yaml:"time_zone"`
 
 	// Name is the file name used in error messages ("tipring.yaml").
 	Name string `yaml:"-"`
@@ -219,17 +222,50 @@ func (l *Line) setDefaults() {
 	l.DisconnectCPC, l.DisconnectPolarity, l.DisconnectTone = true, true, true
 }
 
-// Route sends dialled numbers matching Pattern through an account, or out
-// on PSTN lines.
+// Route is one entry of the routing table (routing.go): calls matching
+// Source, Called (or the older key Pattern), Calling and Time go through an
+// account, out on PSTN lines, to a group or to a port.
 type Route struct {
-	Pattern string   `yaml:"pattern"`
-	Account string   `yaml:"account"`
-	Target  string   `yaml:"target"`
-	Strip   int      `yaml:"strip"`
-	Prefix  string   `yaml:"prefix"`
-	Lines   []string `yaml:"lines"`
-	Group   string   `yaml:"group"`
-	Hunt    string   `yaml:"hunt"`
+	Pattern        string   `yaml:"pattern"`
+	Called         string   `yaml:"called"`
+	Source         string   `yaml:"source"`
+	Calling        string   `yaml:"calling"`
+	Time           []string `yaml:"time"`
+	Account        string   `yaml:"account"`
+	Target         string   `yaml:"target"`
+	Port           string   `yaml:"port"`
+	Strip          int      `yaml:"strip"`
+	Prefix         string   `yaml:"prefix"`
+	Replace        Rewrite  `yaml:"replace"`
+	CallingStrip   int      `yaml:"calling_strip"`
+	CallingPrefix  string   `yaml:"calling_prefix"`
+	CallingReplace Rewrite  `yaml:"calling_replace"`
+	Lines          []string `yaml:"lines"`
+	Group          string   `yaml:"group"`
+	Hunt           string   `yaml:"hunt"`
+}
+
+// Rewrite is a regular-expression number rewrite: matches of Match (Go
+// RE2 syntax) are replaced by Replace, with $1 and ${name} expanded.
+type Rewrite struct {
+	Match   string `yaml:"match"`
+	Replace string `yaml:"replace"`
+}
+
+// Group is a hunt group of FXS ports and PSTN lines.
+type Group struct {
+	Name     string        `yaml:"name"`
+	Strategy string        `yaml:"strategy"` // linear, roundrobin, lru
+	Members  []GroupMember `yaml:"members"`
+}
+
+// setDefaults gives a new groups element the linear strategy.
+func (g *Group) setDefaults() { g.Strategy = gateway.HuntLinear }
+
+// GroupMember is one port or line of a group.
+type GroupMember struct {
+	Port  string `yaml:"port"`  // extension, channel name (FXS/1/2) or line name
+	Order int    `yaml:"order"` // linear rank, lowest first
 }
 
 // setDefaults gives a new accounts element its defaults before its fields
@@ -374,11 +410,22 @@ func (f *File) Gateway() gateway.Config {
 	}
 	for _, r := range f.Routes {
 		c.Routes = append(c.Routes, gateway.Route{
-			Pattern: r.Pattern, Account: r.Account, Target: r.Target,
-			Strip: r.Strip, Prefix: r.Prefix,
-			Lines: slices.Clone(r.Lines), Group: r.Group, Hunt: r.Hunt,
+			Pattern: cmp.Or(r.Called, r.Pattern), Account: r.Account, Target: r.Target,
+			Source: r.Source, Calling: r.Calling, Time: slices.Clone(r.Time), Port: r.Port,
+			Strip: r.Strip, Prefix: r.Prefix, Replace: gateway.Replace(r.Replace),
+			CallingStrip: r.CallingStrip, CallingPrefix: r.CallingPrefix,
+			CallingReplace: gateway.Replace(r.CallingReplace),
+			Lines:          slices.Clone(r.Lines), Group: r.Group, Hunt: r.Hunt,
 		})
 	}
+	for _, g := range f.Groups {
+		gc := gateway.GroupConfig{Name: g.Name, Strategy: g.Strategy}
+		for _, m := range g.Members {
+			gc.Members = append(gc.Members, gateway.GroupMember(m))
+		}
+		c.Groups = append(c.Groups, gc)
+	}
+	c.TimeZone = f.TimeZone
 	return c
 }
 

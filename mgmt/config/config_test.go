@@ -132,9 +132,13 @@ func TestExampleParses(t *testing.T) {
 			Destination: "2001", RingsBeforeAnswer: 2, DialMode: "dtmf", CallerID: []string{"bellcore"},
 			DialToneWait: 3 * time.Second, CPCQualify: 250 * time.Millisecond}},
 		Routes: []gateway.Route{
-			{Pattern: "9x.", Account: "fxs1", Strip: 1, Lines: []string{}, Hunt: "linear"},
+			{Pattern: "9x.", Source: "any", Time: []string{}, Account: "fxs1", Strip: 1, Lines: []string{}, Hunt: "linear",
+				CallingReplace: gateway.Replace{Match: "^0049", Replace: "0"}},
 			{Pattern: "0x.T", Group: "pstn", Hunt: "roundrobin", Strip: 1},
+			{Pattern: "600", Group: "sales"},
 		},
+		Groups:   []gateway.GroupConfig{{Name: "sales", Strategy: "linear", Members: []gateway.GroupMember{{Port: "2001"}}}},
+		TimeZone: "Europe/Berlin",
 	}
 	if !reflect.DeepEqual(g, want) {
 		t.Errorf("Gateway() =\n%+v\nwant\n%+v", g, want)
@@ -265,10 +269,10 @@ func TestBrokenFiles(t *testing.T) {
 		{"expires zero", "accounts:\n  - name: a\n    user: \"1\"\n    expires: 0\n", 4, "accounts[0].expires", "less than 60"},
 		{"port account", "ports:\n  - {span: 1, chan: 1, extension: \"1\",\n     account: nope}\n", 3, "ports[0].account", `account "nope" is not defined`},
 		{"route account", "routes:\n  - pattern: 9x.\n    account: nope\n", 3, "routes[0].account", `account "nope" is not defined`},
-		{"route nothing", "routes:\n  - pattern: 9x.\n", 2, "routes[0].account", "needs an account, a target, lines or a group"},
+		{"route nothing", "routes:\n  - pattern: 9x.\n", 2, "routes[0].account", "needs an account, a target, lines, a group or a port"},
 		{"route both", "routes:\n  - {pattern: 9x., target: \"sip:{n}@h\", group: pstn}\n", 2, "routes[0].account", "not both"},
 		{"route line", "routes:\n  - pattern: 9x.\n    lines: [pstn1, nope]\n", 3, "routes[0].lines[1]", `line "nope" is not defined`},
-		{"route group", "routes:\n  - pattern: 9x.\n    group: nope\n", 3, "routes[0].group", `no line is in group "nope"`},
+		{"route group", "routes:\n  - pattern: 9x.\n    group: nope\n", 3, "routes[0].group", `no group "nope"`},
 		{"route hunt", "routes:\n  - {pattern: 9x., group: pstn,\n     hunt: random}\n", 3, "routes[0].hunt", `"random" is not a hunt strategy`},
 		{"fxs caller id", "fxs:\n  caller_id: clip\n", 2, "fxs.caller_id", `"clip" is not a caller-ID scheme`},
 		{"fxs flash order", "fxs:\n  flash_min: 500ms\n  flash_max: 300ms\n", 3, "fxs.flash_max", "not longer than flash_min"},

@@ -105,15 +105,49 @@
 //	  .disconnect_tone       bool      busy/reorder tone clears the call       true
 //	  .cpc_qualify           duration  100ms-800ms; 0 = 250ms                  0s
 //	  .silence_timeout       duration  clear a silent call; 0 = never          0s
-//	routes[]                 list      outgoing routes, first match wins       9x.T to group pstn
-//	  .pattern               string    digit map pattern
-//	  .account               string    account the call goes through
+//	routes[]                 list      routing table, first match wins         9x.T to group pstn
+//	  .called                string    called pattern: digit map or re:REGEXP
+//	  .pattern               string    older name of called (set one)
+//	  .source                string    any, extension, FXS/s/c, group, line or
+//	                                   SIP account; SIP calls need their account
+//	  .calling               string    calling pattern like called; "" = any
+//	  .time                  [string]  "[DAYS] [HH:MM-HH:MM]" windows; any one
+//	                                   matches; end < start crosses midnight
+//	  .account               string    destination: account the call goes through
 //	  .target                string    sip:/sips: URI template, {n} = number
-//	  .strip                 int       leading digits removed, 0-32
-//	  .prefix                string    digits added after stripping
-//	  .lines                 [string]  instead of account/target: these lines
-//	  .group                 string    ... or the lines of this group
-//	  .hunt                  string    linear, roundrobin or lru               linear
+//	  .port                  string    ... or a local port (extension, FXS/s/c)
+//	  .lines                 [string]  ... or these lines
+//	  .group                 string    ... or a group (lines' group or groups[])
+//	  .hunt                  string    linear, roundrobin, lru; "" = group's
+//	  .strip                 int       called: leading digits removed, 0-32
+//	  .prefix                string    called: digits added after stripping
+//	  .replace               mapping   called: then {match: REGEXP, replace: $1…}
+//	  .calling_strip         int       calling: the same three rewrites
+//	  .calling_prefix        string
+//	  .calling_replace       mapping
+//	groups[]                 list      hunt groups of ports and lines
+//	  .name                  string    unique; not a port or line name
+//	  .strategy              string    linear, roundrobin or lru               linear
+//	  .members[].port        string    extension, FXS/s/c or line name
+//	  .members[].order       int       linear rank, lowest first               0
+//	time_zone                string    IANA zone of routes[].time; "" = local
+//
+// The routing table. A number dialled on an FXS port rings a local
+// extension first; otherwise the routes are tried in order and the first
+// whose source, called pattern, calling pattern and time all match takes
+// the call. Numbers routed from PSTN lines use the same table with the
+// line (and its groups) as source. An incoming SIP call is routed by its
+// called number (Request-URI user) only through routes whose source names
+// its account; when none matches it rings the account's port or goes out
+// on the account's lines as before. A SIP call routed to another SIP
+// destination is refused with 403 (no SIP-to-SIP bridge). Rewrites apply
+// strip, then prefix, then the regular expression. lines[].group keeps
+// working: it makes the line a member of that group (declared or implicit
+// linear). Group hunting: linear takes the free member of lowest order,
+// equal orders the one idle longest; roundrobin the free member after the
+// one the group used last; lru the member the group used least recently.
+// A member is free when its phone is on hook, without a call, and not in
+// do-not-disturb (a line: idle and in service). Hunt state is per group.
 //
 // Durations are Go durations with a unit ("4s", "1500ms", "1m"). Numbers
 // are accepted unquoted where a string is expected (user: 2001).

@@ -383,40 +383,7 @@ func (f *File) validate(errs *ErrorList) {
 	f.validateFXS(bad)
 	lines, groups := f.validateLines(chans, refAccount, bad)
 
-	for i, r := range f.Routes {
-		p := fmt.Sprintf("routes[%d]", i)
-		if err := CheckDigitMap(r.Pattern); err != nil {
-			bad(p+".pattern", "%v", err)
-		}
-		refAccount(p+".account", r.Account)
-		if r.Target != "" && !isSIPURI(r.Target) {
-			bad(p+".target", "%q is not a sip: or sips: URI template", r.Target)
-		}
-		toLines := len(r.Lines) > 0 || r.Group != ""
-		switch {
-		case toLines && (r.Account != "" || r.Target != ""):
-			bad(p+".account", "a route goes to SIP (account, target) or to lines (lines, group), not both")
-		case !toLines && r.Account == "" && r.Target == "":
-			bad(p+".account", "missing: a route needs an account, a target, lines or a group")
-		}
-		for j, n := range r.Lines {
-			if !lines[n] {
-				bad(fmt.Sprintf("%s.lines[%d]", p, j), "line %q is not defined under lines (by name)", n)
-			}
-		}
-		if r.Group != "" && !groups[r.Group] {
-			bad(p+".group", "no line is in group %q", r.Group)
-		}
-		if r.Hunt != "" && !contains(Hunts, r.Hunt) {
-			bad(p+".hunt", "%q is not a hunt strategy (%s)", r.Hunt, strings.Join(Hunts, ", "))
-		}
-		if r.Strip < 0 || r.Strip > 32 {
-			bad(p+".strip", "%d is not in 0-32", r.Strip)
-		}
-		if !isDialString(r.Prefix, "+") {
-			bad(p+".prefix", "%q is not a number (digits, * # and +)", r.Prefix)
-		}
-	}
+	f.validateRouting(exts, accounts, lines, groups, bad)
 }
 
 func (f *File) validateSIP(bad func(field, format string, args ...any)) {
@@ -621,8 +588,9 @@ func (f *File) validateLines(chans map[[2]int]int, refAccount func(field, name s
 			} else if l.Account == "" {
 				bad(p+".account", "missing: a SIP destination is called through the line's account")
 			}
+		case validName(l.Destination) && f.hasGroup(l.Destination):
 		case !isDialString(l.Destination, "+"):
-			bad(p+".destination", "%q is not an extension, a number or a sip: URI", l.Destination)
+			bad(p+".destination", "%q is not an extension, a number, a group or a sip: URI", l.Destination)
 		}
 		if l.DigitMap != "" {
 			if err := CheckDigitMap(l.DigitMap); err != nil {

@@ -18,11 +18,12 @@ import (
 
 // Gateway is a fake api.Gateway returning the values it holds.
 type Gateway struct {
-	mu    sync.Mutex
-	st    gateway.Status
-	ports []gateway.PortStatus
-	calls []gateway.CallInfo
-	regs  []api.Registration
+	mu     sync.Mutex
+	st     gateway.Status
+	ports  []gateway.PortStatus
+	calls  []gateway.CallInfo
+	regs   []api.Registration
+	groups []gateway.GroupStatus // Groups (api.GroupLister)
 }
 
 // Started is the start time of NewGateway's fake.
@@ -49,6 +50,10 @@ func NewGateway() *Gateway {
 	}
 	g.calls = []gateway.CallInfo{{ID: "call-1", From: "2001", To: "5551234", Direction: "outbound", State: "connected",
 		Legs: []string{"FXS/1/1", "sip:5551234@127.0.0.1"}, Start: Started.Add(time.Minute), Answer: Started.Add(time.Minute + 3*time.Second), Codec: "PCMU"}}
+	g.groups = []gateway.GroupStatus{{Name: "sales", Strategy: gateway.HuntRoundRobin, Members: []gateway.MemberStatus{
+		{Port: "2001", Channel: "FXS/1/1", Kind: "FXS", State: gateway.PortConnected, Calls: 3, LastUse: Started.Add(time.Minute)},
+		{Port: "2002", Channel: "FXS/1/2", Kind: "FXS", Free: true, State: gateway.PortIdle, Calls: 2},
+	}}}
 	g.regs = []api.Registration{
 		{Account: "fxs1", AOR: "sip:2001@127.0.0.1", Registered: true, Expires: Started.Add(time.Hour)},
 		{Account: "trunk", AOR: "sip:100@127.0.0.1", LastError: "403 Forbidden"},
@@ -78,6 +83,19 @@ func (g *Gateway) Registrations() []api.Registration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]api.Registration(nil), g.regs...)
+}
+
+func (g *Gateway) Groups() []gateway.GroupStatus {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]gateway.GroupStatus(nil), g.groups...)
+}
+
+// SetGroups replaces the hunt groups view.
+func (g *Gateway) SetGroups(gs []gateway.GroupStatus) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.groups = gs
 }
 
 // Set replaces the views; a nil slice empties that view.

@@ -1,0 +1,51 @@
+package api_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"tipring/gateway"
+	"tipring/mgmt/api"
+	"tipring/mgmt/api/apitest"
+)
+
+func TestGroups(t *testing.T) {
+	e := newEnv(t, false)
+	resp, b := e.do(t, "GET", "/api/v1/groups", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	gs := decode[[]gateway.GroupStatus](t, b)
+	if len(gs) != 1 || gs[0].Name != "sales" || gs[0].Strategy != "roundrobin" || len(gs[0].Members) != 2 ||
+		gs[0].Members[0].Calls != 3 || !gs[0].Members[0].LastUse.Equal(apitest.Started.Add(60e9)) || !gs[0].Members[1].Free {
+		t.Errorf("groups %+v", gs)
+	}
+	if !strings.Contains(string(b), `"last_use":"2026-01-02T03:05:05Z"`) || strings.Count(string(b), "last_use") != 1 {
+		t.Errorf("last_use shown only when set: %s", b)
+	}
+	e.gw.SetGroups(nil)
+	if _, b := e.do(t, "GET", "/api/v1/groups", ""); strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("no groups = %q, want []", b)
+	}
+	if resp, _ := e.do(t, "POST", "/api/v1/groups", ""); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST answered %d, want 405", resp.StatusCode)
+	}
+}
+
+// viewOnly is a Gateway without the groups capability.
+type viewOnly struct{ api.Gateway }
+
+func TestGroupsWithoutCapability(t *testing.T) {
+	srv := httptest.NewServer(api.NewHandler(api.Options{Gateway: viewOnly{apitest.NewGateway()}}))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/api/v1/groups")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("status %d, want 404", resp.StatusCode)
+	}
+}
