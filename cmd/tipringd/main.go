@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -275,6 +276,9 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 		RTPPortMax: cfg.SIP.RTPPortMax,
 		Codecs:     cfg.SIP.Codecs,
 		DTMFPT:     uint8(cfg.SIP.DTMFPT),
+		PublicHost: cfg.SIP.PublicHost,
+		Keepalive:  cfg.SIP.Keepalive,
+		DNSServer:  cfg.SIP.DNSServer,
 		Logger:     log.With("component", "sip"),
 	}
 	if t := cfg.SIP.TLS; t != (config.SIPTLS{}) {
@@ -290,6 +294,9 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 			Registrar: a.Registrar, Proxy: a.Proxy,
 			Expires: time.Duration(a.Expires) * time.Second,
 			SRTP:    a.SRTP,
+			Backup:  slices.Clone(a.Backup), MWI: a.MWI, Trusted: a.Trusted,
+			MaxRedirects: a.MaxRedirects, SymmetricRTP: a.SymmetricRTP,
+			Keepalive: a.Keepalive, KeepalivePeriod: a.KeepalivePeriod,
 		})
 	}
 	return sc

@@ -81,6 +81,15 @@ type SIP struct {
 	Codecs     []string `yaml:"codecs"`  // in order of preference: PCMU, PCMA
 	DTMFPT     int      `yaml:"dtmf_pt"` // RFC 4733 telephone-event payload type
 	TLS        SIPTLS   `yaml:"tls"`
+	// PublicHost is the public IP advertised in Contact and SDP when the
+	// box sits behind NAT ("" = learn it from received/rport).
+	PublicHost string `yaml:"public_host"`
+	// Keepalive is the period of OPTIONS pings to every registrar, proxy
+	// and trunk, which track whether each is up (0 = off).
+	Keepalive time.Duration `yaml:"keepalive"`
+	// DNSServer is the "ip:port" resolver for NAPTR/SRV/A lookups ("" =
+	// /etc/resolv.conf).
+	DNSServer string `yaml:"dns_server"`
 }
 
 // SIPTLS configures the SIP TLS transport (sips: URIs, tls: listeners).
@@ -107,6 +116,14 @@ type Account struct {
 	Proxy       string `yaml:"proxy"`     // outbound proxy URI; "" = none
 	Expires     int    `yaml:"expires"`   // requested registration lifetime, seconds
 	SRTP        string `yaml:"srtp"`      // off (default), optional, mandatory
+
+	Backup          []string      `yaml:"backup"`           // further registrars, tried in order; fail-back to registrar
+	MWI             bool          `yaml:"mwi"`              // subscribe to message-summary (RFC 3842)
+	Trusted         bool          `yaml:"trusted"`          // next hop in our RFC 3325 trust domain: send P-Asserted-Identity
+	MaxRedirects    int           `yaml:"max_redirects"`    // 3xx followed per call; 0 = 5, -1 = none
+	SymmetricRTP    bool          `yaml:"symmetric_rtp"`    // send RTP where the peer's RTP comes from (RFC 4961)
+	Keepalive       string        `yaml:"keepalive"`        // NAT keepalive to the registrar: "", crlf, options
+	KeepalivePeriod time.Duration `yaml:"keepalive_period"` // 0 = 30s
 }
 
 // Security configures the SIP guard (package sip/guard). Zero values take

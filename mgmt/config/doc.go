@@ -29,6 +29,9 @@
 //	sip.tls.ca               string    PEM CAs for peers; "" = system roots    ""
 //	sip.tls.verify_client    bool      tls listeners require client certs      false
 //	sip.tls.min_version      string    1.2 or 1.3                              1.2
+//	sip.public_host          string    public IP for Contact/SDP behind NAT    "" (learn via rport)
+//	sip.keepalive            duration  OPTIONS ping period (up/down state)     0 (off)
+//	sip.dns_server           string    resolver ip:port for NAPTR/SRV/A         /etc/resolv.conf
 //	security.off             bool      run SIP without the guard               false
 //	security.failure_limit   int       failures that block, 0-10000            5
 //	security.failure_window  duration  sliding window of failures              1m
@@ -52,6 +55,13 @@
 //	  .proxy                 string    outbound proxy sip:/sips: URI; "" = none
 //	  .expires               int       registration lifetime, >= 60 s         3600
 //	  .srtp                  string    off, optional, mandatory (SDES-SRTP)    off
+//	  .backup                []string  further registrars, fail-back to first  []
+//	  .mwi                   bool      subscribe to message-summary (RFC 3842) false
+//	  .trusted               bool      send P-Asserted-Identity (RFC 3325)     false
+//	  .max_redirects         int       3xx followed per call; -1 = none         0 (= 5)
+//	  .symmetric_rtp         bool      RTP to where the peer's RTP comes from  false
+//	  .keepalive             string    NAT keepalive: "", crlf, options        ""
+//	  .keepalive_period      duration  its period                              30s
 //	dialplan.digit_map       string    ATA digit map (see CheckDigitMap)       2xxx|9x.T|*xx
 //	dialplan.inter_digit     duration  long inter-digit timer T                4s
 //	dialplan.short_inter_digit duration short inter-digit timer S              1500ms

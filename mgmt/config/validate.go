@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -317,6 +318,23 @@ func (f *File) validate(errs *ErrorList) {
 		if a.Expires < 60 {
 			bad(p+".expires", "%d is less than 60 seconds", a.Expires)
 		}
+		for j, b := range a.Backup {
+			if !isSIPURI(b) {
+				bad(fmt.Sprintf("%s.backup[%d]", p, j), "%q is not a sip: or sips: URI", b)
+			}
+		}
+		if len(a.Backup) > 0 && a.Registrar == "" {
+			bad(p+".backup", "backup registrars need a registrar")
+		}
+		if a.MaxRedirects < -1 || a.MaxRedirects > 20 {
+			bad(p+".max_redirects", "%d is not -1 (none), 0 (default 5) or up to 20", a.MaxRedirects)
+		}
+		if !contains(KeepaliveModes, a.Keepalive) {
+			bad(p+".keepalive", "%q is not a keepalive mode (crlf, options or empty)", a.Keepalive)
+		}
+		if a.KeepalivePeriod < 0 || (a.KeepalivePeriod > 0 && a.KeepalivePeriod < time.Second) {
+			bad(p+".keepalive_period", "%v: want 1s or more (0 = 30s)", a.KeepalivePeriod)
+		}
 	}
 	refAccount := func(field, name string) {
 		if name == "" {
@@ -411,6 +429,19 @@ func (f *File) validateSIP(bad func(field, format string, args ...any)) {
 	f.validateTLS(bad)
 	if s.Host != "" && !validHost(s.Host) {
 		bad("sip.host", "%q is not an IP address or host name", s.Host)
+	}
+	if s.PublicHost != "" {
+		if ip, err := netip.ParseAddr(s.PublicHost); err != nil || ip.IsUnspecified() {
+			bad("sip.public_host", "%q is not an IP address", s.PublicHost)
+		}
+	}
+	if s.Keepalive < 0 || (s.Keepalive > 0 && s.Keepalive < time.Second) {
+		bad("sip.keepalive", "%v: want 1s or more (0 = off)", s.Keepalive)
+	}
+	if s.DNSServer != "" {
+		if _, err := netip.ParseAddrPort(s.DNSServer); err != nil {
+			bad("sip.dns_server", "%q is not ip:port", s.DNSServer)
+		}
 	}
 	lo, hi, err := parseRange(s.RTPPorts)
 	if err != nil {
@@ -622,6 +653,9 @@ func (f *File) validateLines(chans map[[2]int]int, refAccount func(field, name s
 	}
 	return names, groups
 }
+
+// KeepaliveModes are the values of accounts[].keepalive.
+var KeepaliveModes = []string{"", "crlf", "options"}
 
 // SRTPPolicies are the values of accounts[].srtp.
 var SRTPPolicies = []string{"off", "optional", "mandatory"}
