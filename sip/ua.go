@@ -48,6 +48,8 @@ type UA struct {
 	srv *sipgo.Server
 	cli *sipgo.Client
 	tls *tlsState
+	// auth challenges INVITEs for trunks with inbound credentials.
+	auth *authServer
 
 	ready   chan struct{}
 	runOnce sync.Once
@@ -109,6 +111,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	u := &UA{
 		cfg: c, h: h, log: log, tls: tlsSt,
 		ua: sua, srv: srv, cli: cli,
+		auth:      newAuthServer(c.Host),
 		ready:     make(chan struct{}),
 		listeners: map[string]net.Addr{},
 		calls:     map[string][]*Call{},
@@ -397,17 +400,17 @@ func (u *UA) account(name string) *account {
 	return nil
 }
 
-// matchAccount finds the account an INVITE is for: the Request-URI user
-// first, then the To user.
+// matchAccount finds the user account (not a trunk) an INVITE is for:
+// the Request-URI user first, then the To user.
 func (u *UA) matchAccount(req *sipgo_sip.Request) *account {
 	for _, a := range u.cfg.accounts {
-		if a.User == req.Recipient.User {
+		if !a.Trunk && a.User == req.Recipient.User {
 			return a
 		}
 	}
 	if to := req.To(); to != nil {
 		for _, a := range u.cfg.accounts {
-			if a.User == to.Address.User {
+			if !a.Trunk && a.User == to.Address.User {
 				return a
 			}
 		}
