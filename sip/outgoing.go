@@ -158,7 +158,7 @@ func (u *UA) target(a *account, t string) (sipgo_sip.Uri, *sipgo_sip.Uri, error)
 		if !isDialNumber(t) {
 			return r, nil, fmt.Errorf("target %q is neither a number nor a SIP URI", t)
 		}
-		t = a.plan.outbound(t)
+		t = a.plan.outbound(strings.NewReplacer(" ", "", "(", "", ")", "").Replace(t))
 		switch {
 		case a.proxy != nil:
 			r = *a.proxy.Clone()
@@ -198,7 +198,7 @@ func isDialNumber(t string) bool {
 		return false
 	}
 	for _, ch := range t {
-		if !strings.ContainsRune("0123456789*#+abcdABCD-.", ch) {
+		if !strings.ContainsRune("0123456789*#+abcdABCD-. ()", ch) {
 			return false
 		}
 	}
