@@ -65,12 +65,14 @@ func (a *authServer) checkNonce(n string) (ours, fresh bool) {
 	return true, age >= -time.Second && age <= a.ttl
 }
 
-// challenge is a 401's WWW-Authenticate headers, SHA-256 first as RFC
-// 8760 2.4 orders them by preference, then MD5 for older clients.
+// challenge is a 401's WWW-Authenticate headers: MD5 and SHA-256 (RFC
+// 8760 2.4), both with qop="auth". MD5 comes first: the installed base of
+// carrier equipment, and most tools, answer only the topmost challenge and
+// know only MD5; a client that prefers SHA-256 finds it in the second.
 func (a *authServer) challenge(stale bool) []sipgo_sip.Header {
 	n := a.nonce()
 	var out []sipgo_sip.Header
-	for _, alg := range []string{"SHA-256", "MD5"} {
+	for _, alg := range []string{"MD5", "SHA-256"} {
 		v := `Digest realm="` + a.realm + `", nonce="` + n + `", algorithm=` + alg + `, qop="auth"`
 		if stale {
 			v += ", stale=true"

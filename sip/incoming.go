@@ -38,6 +38,16 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	// against its source.
 	route := u.routeInvite(req)
 	a := route.acc
+	if route.early {
+		t := u.authenticateInvite(req, tx, route.auth)
+		if t == nil {
+			return
+		}
+		if a == nil {
+			a = t
+		}
+		route.auth = nil
+	}
 	refuse := func(code int, reason string, hdrs ...sipgo_sip.Header) {
 		if a == nil && len(route.auth) == 0 {
 			u.noteUnknownUser(req)

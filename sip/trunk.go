@@ -350,6 +350,12 @@ type inviteRoute struct {
 	acc  *account   // the account; nil when credentials decide or nobody
 	peer bool       // matched by source address: identity headers trusted
 	auth []*account // trunks whose inbound credentials the INVITE must carry
+	// early: authenticate before the checks of the offer. Not from a peer,
+	// with trunks taking credentials from anywhere, an INVITE for a number
+	// no user account has, or one without an SDP offer whatever its number,
+	// is challenged first, so that offerless scans (svwar) get 401 for
+	// every number and password guessing (svcrack) is counted.
+	early bool
 }
 
 // routeInvite matches an INVITE: a source among a trunk's Peers gives that
@@ -368,16 +374,25 @@ func (u *UA) routeInvite(req *sipgo_sip.Request) inviteRoute {
 			}
 		}
 	}
-	if a := u.matchAccount(req); a != nil {
-		return inviteRoute{acc: a}
-	}
-	var r inviteRoute
+	var creds []*account
 	for _, a := range u.cfg.accounts {
 		if a.Trunk && len(a.peers) == 0 && a.InboundUser != "" {
-			r.auth = append(r.auth, a)
+			creds = append(creds, a)
 		}
 	}
-	return r
+	if a := u.matchAccount(req); a != nil {
+		r := inviteRoute{acc: a}
+		if len(creds) > 0 && !hasSDPBody(req) {
+			r.auth, r.early = creds, true
+		}
+		return r
+	}
+	return inviteRoute{auth: creds, early: len(creds) > 0}
+}
+
+func hasSDPBody(req *sipgo_sip.Request) bool {
+	ct := req.ContentType()
+	return len(req.Body()) > 0 && ct != nil && isSDP(ct.Value())
 }
 
 // trunkNumbers sets the numbers of an incoming trunk call: the called

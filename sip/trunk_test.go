@@ -125,11 +125,11 @@ func shape(code int, msg string) string {
 
 // TestTrunkInboundDigest: a trunk with inbound credentials and no peer
 // addresses takes INVITEs for any number from anywhere once they
-// authenticate (RFC 3261 22.4). Unauthenticated INVITEs get 401 with a
-// SHA-256 and an MD5 challenge (RFC 8760 2.4 order); a wrong password and
+// authenticate (RFC 3261 22.4). Unauthenticated INVITEs get 401 with an
+// MD5 and a SHA-256 challenge (RFC 8760); a wrong password and
 // an unknown digest user get the very same 401; three failures block the
-// source (guard), while another source with the right password (MD5 by
-// hand, SHA-256 from our own UA as client) gets through, its called number
+// source (guard), while another source with the right password (SHA-256
+// by hand, MD5 from our own UA as client) gets through, its called number
 // in national form and its unasserted P-Asserted-Identity ignored.
 func TestTrunkInboundDigest(t *testing.T) {
 	g, err := guard.New(guard.Config{FailureLimit: 3, FailureWindow: time.Minute, BlockFor: time.Minute})
@@ -146,8 +146,8 @@ func TestTrunkInboundDigest(t *testing.T) {
 	scanner := newRawSource(t, "127.0.0.2", u)
 	code, msg := scanner.invite("+4930123456", waitLong)
 	ch := challenges(msg)
-	if code != 401 || len(ch) != 2 || ch[0]["algorithm"] != "SHA-256" || ch[1]["algorithm"] != "MD5" || ch[0]["qop"] != "auth" {
-		t.Fatalf("no credentials: %d %+v, want 401 with SHA-256 then MD5 challenges", code, ch)
+	if code != 401 || len(ch) != 2 || ch[0]["algorithm"] != "MD5" || ch[1]["algorithm"] != "SHA-256" || ch[0]["qop"] != "auth" {
+		t.Fatalf("no credentials: %d %+v, want 401 with MD5 and SHA-256 challenges", code, ch)
 	}
 	realm, nonce := ch[1]["realm"], ch[1]["nonce"]
 	unknownNumber, msgU := scanner.invite("9999", waitLong)
@@ -179,7 +179,7 @@ func TestTrunkInboundDigest(t *testing.T) {
 	_, msg = carrier.invite("+4930123456", waitLong)
 	nonce = challenges(msg)[1]["nonce"]
 	code, msg = carrier.invite("+4930123456", waitLong,
-		"Authorization: "+digestAuth("MD5", "INVITE", ruri, "carrier", realm, "s3cret", nonce),
+		"Authorization: "+digestAuth("SHA-256", "INVITE", ruri, "carrier", realm, "s3cret", nonce),
 		`P-Asserted-Identity: <sip:+4989111@127.0.0.3>`)
 	if code != 486 {
 		t.Fatalf("right password: %d, want the handler's 486:\n%s", code, msg)
@@ -192,7 +192,7 @@ func TestTrunkInboundDigest(t *testing.T) {
 		t.Errorf("called %q caller %q, want 030123456 and the From user 100 (PAI of an unauthenticated source ignored)", c.Local().Number, c.Identity().Number)
 	}
 
-	// Our UA as the carrier's side: sipgo answers the first (SHA-256)
+	// Our UA as the carrier's side: sipgo answers the first (MD5)
 	// challenge.
 	up, _ := startUA(t, Config{Listen: []string{"udp:127.0.0.4:0"}, Accounts: []Account{{
 		Name: "up", Trunk: true, User: "carrier", Password: "s3cret", Proxy: "sip:" + target,
@@ -202,10 +202,10 @@ func TestTrunkInboundDigest(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ev := waitEvent(t, oc, EventFailed); ev.Code != 486 {
-		t.Errorf("SHA-256 client: %d, want 486", ev.Code)
+		t.Errorf("MD5 client: %d, want 486", ev.Code)
 	}
-	if c := recv(t, rec.calls, "SHA-256 call"); c.Local().Number != "030777" || c.Account() != "itsp" {
-		t.Errorf("SHA-256 call: %s for %q", c.Account(), c.Local().Number)
+	if c := recv(t, rec.calls, "MD5 call"); c.Local().Number != "030777" || c.Account() != "itsp" {
+		t.Errorf("MD5 call: %s for %q", c.Account(), c.Local().Number)
 	}
 }
 
