@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -655,4 +656,36 @@ func FuzzDigestCreds(f *testing.F) {
 		_, _ = parseURIParams(v)
 		_, _ = parsePeer(v)
 	})
+}
+
+// TestTrunkKeepaliveNoRegister: a trunk without registrar sends no
+// REGISTER; its proxy is probed with OPTIONS and reported by Servers.
+func TestTrunkKeepaliveNoRegister(t *testing.T) {
+	var registers atomic.Int32
+	p := newPeer(t, "udp")
+	p.srv.OnOptions(func(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+		_ = tx.Respond(sipgo_sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	p.srv.OnRegister(func(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
+		registers.Add(1)
+		_ = tx.Respond(sipgo_sip.NewResponseFromRequest(req, 200, "OK", nil))
+	})
+	p.serve()
+	cfg := Config{Listen: []string{"udp:127.0.0.1:0"}, Keepalive: 200 * time.Millisecond,
+		Accounts: []Account{trunkAccount(func(a *Account) { a.Proxy = "sip:" + p.addr; a.User = "4930100" })}}
+	u, _ := startUA(t, cfg, newRecorder(nil))
+	deadline := time.Now().Add(waitLong)
+	for {
+		s := u.Servers()
+		if len(s) == 1 && s[0].Up && s[0].URI == "sip:"+p.addr {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("trunk proxy never up: %+v", s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := registers.Load(); n != 0 || len(u.Registrations()) != 0 {
+		t.Errorf("%d REGISTERs, registrations %+v", n, u.Registrations())
+	}
 }

@@ -20,7 +20,9 @@ import (
 // Handler receives incoming calls.
 type Handler interface {
 	// OnIncoming is called for every new INVITE matched to an account
-	// (Request-URI user equal to Account.User, else the To user). It must
+	// (a trunk by source address or credentials, with the called number in
+	// c.Local().Number; else Request-URI user equal to Account.User, else
+	// the To user). It must
 	// not block; the handler keeps c and later calls c.Ringing, c.Answer or
 	// c.Reject. A call the handler leaves untouched for 32 s (64*T1, the
 	// INVITE transaction timeout of RFC 3261 17.1.1.2) is answered with
