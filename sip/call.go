@@ -155,6 +155,7 @@ type Call struct {
 	st         sessionTimer
 	xfer       transferState
 	dtmfInfo   infoQueue
+	dtmfTx     infoSender // digits to send by INFO (Account.DTMF "info")
 	identity   Identity
 	alertInfo  string
 	replaces   *Call             // incoming: the call this one replaces (RFC 3891)

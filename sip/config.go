@@ -114,7 +114,7 @@ type Account struct {
 	// "off" (default), "optional" or "mandatory"; see package sdes.
 	SRTP string
 	// Trusted says the next hop is in our RFC 3325 trust domain: calls
-	// placed with DialWith carry P-Asserted-Identity.
+	// we place carry P-Asserted-Identity (Identity "pai").
 	Trusted bool
 
 	// MaxRedirects bounds the 3xx responses one outgoing call follows
@@ -133,6 +133,47 @@ type Account struct {
 	// default 30 s.
 	Keepalive       string
 	KeepalivePeriod time.Duration
+
+	// Trunk makes the account a SIP trunk: it takes calls for any number,
+	// matched by source address (Peers) or credentials (InboundUser), not
+	// by the Request-URI user; the called number is the Request-URI user.
+	// A trunk without Registrar does not register. See doc.go, "Trunks".
+	Trunk bool
+	// Peers lists the addresses or CIDR prefixes ("203.0.113.0/24",
+	// "127.0.0.2", "[::1]") whose INVITEs belong to this trunk, whatever
+	// number they call; their P-Asserted-Identity and Remote-Party-ID are
+	// trusted. Trunks only.
+	Peers []string
+	// InboundUser and InboundPassword, when set, make INVITEs for this
+	// trunk (from its Peers, or from anywhere when it has none) answer a
+	// digest challenge (RFC 3261 22.4; SHA-256 and MD5, RFC 8760) with
+	// these credentials. Trunks only.
+	InboundUser, InboundPassword string
+	// Codecs is the account's codec preference, a subset of Config.Codecs
+	// used in its offers and answers; nil means Config.Codecs.
+	Codecs []string
+	// DTMF is how Call.BeginDTMF/EndDTMF send digits: "rfc4733" (default,
+	// telephone-event packets), "info" (INFO with application/dtmf-relay)
+	// or "inband" (tones left in the audio). Every kind is accepted on
+	// receive.
+	DTMF string
+	// URIParams are extra Request-URI (and To) parameters for numbers we
+	// dial, e.g. "user=phone"; transport, maddr, lr, ttl and method are
+	// not allowed.
+	URIParams string
+	// NumberFormat is the form of the called and calling numbers we send:
+	// "" as dialled, "e164" (+CC...) or "national" (NationalPrefix...,
+	// InternationalPrefix... for abroad). Both need CountryCode.
+	NumberFormat string
+	// CountryCode is our country's calling code, e.g. "49"; with it,
+	// NationalPrefix ("0"; "1" for NANP) and InternationalPrefix ("00";
+	// "011" for NANP), numbers in "+" form on incoming trunk calls are
+	// turned into the form a local user dials.
+	CountryCode, NationalPrefix, InternationalPrefix string
+	// Identity is the caller identity header on calls we place: ""
+	// (none, unless Trusted), "pai" (P-Asserted-Identity, RFC 3325) or
+	// "rpid" (Remote-Party-ID, draft-ietf-sip-privacy-04).
+	Identity string
 }
 
 // Defaults.
@@ -163,6 +204,13 @@ type account struct {
 	// proxyIsRegistrar: no Proxy was configured, INVITEs go where the
 	// registration currently is.
 	proxyIsRegistrar bool
+
+	peers     []netip.Prefix // trunk: sources whose INVITEs are ours
+	codecs    []media.Codec  // offer and answer preference
+	uriParams []uriParam     // extra Request-URI and To parameters
+	plan      numberPlan     // number formats
+	dtmf      string         // DTMF sending mode
+	identity  string         // "", "pai" or "rpid"
 }
 
 // servers is the registrar followed by the backups.
@@ -308,6 +356,9 @@ func parseConfig(c Config) (*config, error) {
 		if err != nil {
 			return nil, err
 		}
+		if acc.codecs, err = accountCodecs(acc.Name, acc.Codecs, cfg.codecs); err != nil {
+			return nil, err
+		}
 		if names[acc.Name] {
 			return nil, fmt.Errorf("sip: config: account %q defined twice", acc.Name)
 		}
@@ -335,13 +386,16 @@ func parseAccount(a Account) (*account, error) {
 	if a.Name == "" {
 		return nil, errors.New("sip: config: account without name")
 	}
-	if a.User == "" {
+	if a.User == "" && !a.Trunk {
 		return nil, fmt.Errorf("sip: config: account %s: no user", a.Name)
 	}
 	if len(a.DisplayName) > maxDisplayNameLen || strings.ContainsAny(a.DisplayName, "\"\r\n\\") {
 		return nil, fmt.Errorf("sip: config: account %s: display name must not contain quotes, backslashes or line breaks", a.Name)
 	}
 	acc := &account{Account: a}
+	if err := acc.parseTrunk(); err != nil {
+		return nil, fmt.Errorf("sip: config: account %s: %w", a.Name, err)
+	}
 	pol, err := sdes.ParsePolicy(a.SRTP)
 	if err != nil {
 		return nil, fmt.Errorf("sip: config: account %s: %w", a.Name, err)

@@ -63,8 +63,10 @@
 // heard nothing ends when the INVITE times out; a 2xx crossing the CANCEL
 // is ACKed and ended with BYE) and BYE once answered.
 //
-// Incoming: 100 Trying at once; the account is the one whose user equals the
-// Request-URI user, else the To user (404 otherwise). The SDP offer must be
+// Incoming: 100 Trying at once; the account is a trunk whose Peers hold
+// the source address, else the user account whose user equals the
+// Request-URI user, else the To user, else a trunk whose inbound
+// credentials the INVITE carries (see Trunks; 404 otherwise). The SDP offer must be
 // present (offerless INVITEs get 488), parse (400 otherwise) and share a
 // codec with us (488 otherwise). The answer carries the first codec of the
 // offer we support plus telephone-event at the offered payload type. The
@@ -196,6 +198,64 @@
 // the registration's flow every KeepalivePeriod (default 30 s, RFC 5626
 // 4.4.1); "options" probes the account's registrar and proxy with OPTIONS
 // at that period (UA.Servers).
+// # Trunks
+//
+// An Account with Trunk set is a SIP trunk to a carrier or PBX: it takes
+// calls for any number and is matched by where they come from, not by the
+// Request-URI user. An INVITE from an address in its Peers (addresses or
+// CIDR prefixes) is the trunk's, whatever it calls; its P-Asserted-Identity
+// (RFC 3325 9.1) and Remote-Party-ID are trusted. A trunk with
+// InboundUser/InboundPassword answers INVITEs (from its Peers, or from
+// anywhere when it has none) with 401 and two challenges, MD5 then SHA-256
+// (RFC 3261 22.4, RFC 2617 qop=auth, RFC 8760; MD5 first because deployed
+// equipment answers only the topmost), and takes them once the digest
+// verifies; a trunk reached by credentials alone is not trusted for
+// identity, so the caller is From's. Nonces carry their time and an HMAC
+// under a key drawn at start: one older than 5 minutes with otherwise
+// right credentials gets a new challenge with stale=true and is no
+// failure. Responses are compared in constant time and an unknown digest
+// user is checked against a decoy password, so a wrong password and an
+// unknown user get the same 401 after the same work, and both count
+// against the source in Config.Guard (guard.Challenge): FailureLimit of
+// them block it. While such trunks exist, an INVITE from no peer for a
+// number no user account has, or without an SDP offer whatever its
+// number, is challenged before anything else, so that offerless scans
+// (svwar) see 401 for every number and password guessing (svcrack) is
+// counted. An INVITE from an address that is no peer, for a trunk that
+// takes calls only from its Peers, is an unknown user (404; 480 and a
+// guard failure with a guard). REGISTER is answered 405 as before: we are
+// no registrar.
+//
+// On an incoming trunk call Call.Local().Number is the called number, the
+// Request-URI user; it, Remote().Number and Identity().Number are put into
+// the form a local user dials: "+<CountryCode>rest" becomes
+// NationalPrefix+rest, another "+" number InternationalPrefix+digits (when
+// those are set), visual separators go. Identity().Private is set by
+// Privacy: id/user/header (RFC 3323), Remote-Party-ID privacy=full, name or
+// uri, or an anonymous From, from any source.
+//
+// Calls through a trunk (UA.Dial, DialWith with a bare number) go to
+// sip:<number>@<Proxy host>[;URIParams], the extra parameters (e.g.
+// user=phone) also in To, via Proxy (its transport parameter chooses UDP,
+// TCP or TLS), answering 401/407 with User/AuthUser/Password. The called
+// number and the calling number (From user, and the identity header) are
+// in the trunk's NumberFormat: "e164" gives +CC..., "national" the
+// national prefix for our country and the international prefix for
+// others; a number whose form tells no country (a subscriber or short
+// number) goes as dialled. Identity "pai" adds P-Asserted-Identity (RFC
+// 3325; Trusted means the same), "rpid" Remote-Party-ID with
+// party=calling;screen=yes;privacy=off. A private caller (DialOptions
+// Privacy) gets From sip:anonymous@anonymous.invalid, Privacy: id (RFC
+// 3323) and privacy=full in Remote-Party-ID. A trunk without Registrar does
+// not register; with Config.Keepalive its Proxy is probed with OPTIONS and
+// reported by UA.Servers.
+//
+// Per account: Codecs narrows the UA's codecs for offers and answers; DTMF
+// chooses how Call.BeginDTMF, EndDTMF and SendDTMF send digits: "rfc4733"
+// telephone-events from the media session, "info" INFO requests with
+// application/dtmf-relay (Signal=, Duration= in ms, sent at the digit's end
+// by one goroutine per call, in order), "inband" nothing (the digits stay in
+// the audio: the caller must not mute them). Every kind is received.
 //
 // # Causes (RFC 3398, RFC 3326, RFC 6432)
 //
@@ -219,7 +279,7 @@
 //
 // UA and Call methods are safe for concurrent use. Hold, Resume,
 // ChangeCodec, Transfer, TransferReplacing and SendInfoDTMF block until the
-// peer answers their request; our in-dialog requests are serialised per
+// peer answers their request; BeginDTMF, EndDTMF and SendDTMF never block; our in-dialog requests are serialised per
 // call. Session timers run on time.AfterFunc goroutines that end with the
 // call; MWI subscriptions, keepalive probes and CRLF keepalives have one
 // goroutine each until Run returns. Redirections are followed by the

@@ -185,7 +185,7 @@ func TestIdentityOf(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := identityOf(msg.(*sipgo_sip.Request)); got != tc.want {
+			if got := identityOf(msg.(*sipgo_sip.Request), true); got != tc.want {
 				t.Errorf("identity %+v, want %+v", got, tc.want)
 			}
 		})

@@ -67,7 +67,8 @@ func FuzzIdentityHeaders(f *testing.F) {
 		req.AppendHeader(sipgo_sip.NewHeader("P-Asserted-Identity", pai))
 		req.AppendHeader(sipgo_sip.NewHeader("Privacy", privacy))
 		req.AppendHeader(sipgo_sip.NewHeader("Remote-Party-ID", rpid))
-		_ = identityOf(req)
+		_ = identityOf(req, true)
+		_ = identityOf(req, false)
 		_ = splitHeaderList(pai)
 	})
 }

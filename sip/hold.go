@@ -107,7 +107,7 @@ func (c *Call) setHold(hold bool) error {
 func (c *Call) ChangeCodec(codec string) error {
 	codec = strings.ToUpper(codec)
 	ok := false
-	for _, cd := range c.ua.cfg.codecs {
+	for _, cd := range c.acc.codecs {
 		ok = ok || cd.Name == codec
 	}
 	if !ok {
@@ -141,7 +141,7 @@ func (c *Call) localOffer(codec string) sdp.Audio {
 	a := c.localAudio()
 	a.Direction = offerDirection(localHold, remoteHold)
 	add := func(name string) {
-		for _, cd := range c.ua.cfg.codecs {
+		for _, cd := range c.acc.codecs {
 			if cd.Name == name {
 				a.Codecs = append(a.Codecs, sdp.Format{PT: cd.PT, Name: cd.Name, Rate: 8000})
 			}
@@ -151,7 +151,7 @@ func (c *Call) localOffer(codec string) sdp.Audio {
 		add(codec)
 	} else {
 		add(cur)
-		for _, cd := range c.ua.cfg.codecs {
+		for _, cd := range c.acc.codecs {
 			if cd.Name != cur {
 				add(cd.Name)
 			}
@@ -241,7 +241,7 @@ func (c *Call) answerOffer(body []byte) ([]byte, int, string) {
 	cur, hold := c.codec, c.localHold
 	c.mu.Unlock()
 	names := []string{cur}
-	for _, cd := range c.ua.cfg.codecs {
+	for _, cd := range c.acc.codecs {
 		if cd.Name != cur {
 			names = append(names, cd.Name)
 		}

@@ -106,8 +106,10 @@ func uriNumber(uri string) string {
 	return ""
 }
 
-// identityOf reads the caller's identity from an INVITE.
-func identityOf(req *sipgo_sip.Request) Identity {
+// identityOf reads the caller's identity from an INVITE; asserted
+// identities (P-Asserted-Identity, Remote-Party-ID) are believed only from
+// a trusted source, privacy requests from any.
+func identityOf(req *sipgo_sip.Request, trusted bool) Identity {
 	var id Identity
 	if f := req.From(); f != nil {
 		id.Number, id.Name = f.Address.User, f.DisplayName
@@ -125,9 +127,11 @@ func identityOf(req *sipgo_sip.Request) Identity {
 				if n == "" {
 					continue
 				}
-				if !found {
+				switch {
+				case !trusted: // only a privacy request counts
+				case !found:
 					id.Number, id.Name, found = n, dn, true
-				} else if id.Name == "" {
+				case id.Name == "":
 					id.Name = dn
 				}
 				if name == "Remote-Party-ID" {

@@ -36,9 +36,20 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	// same whether the user exists or not, so that a scanner learns
 	// nothing (no enumeration); a request for an unknown user still counts
 	// against its source.
-	a := u.matchAccount(req)
-	refuse := func(code int, reason string, hdrs ...sipgo_sip.Header) {
+	route := u.routeInvite(req)
+	a := route.acc
+	if route.early {
+		t := u.authenticateInvite(req, tx, route.auth)
+		if t == nil {
+			return
+		}
 		if a == nil {
+			a = t
+		}
+		route.auth = nil
+	}
+	refuse := func(code int, reason string, hdrs ...sipgo_sip.Header) {
+		if a == nil && len(route.auth) == 0 {
 			u.noteUnknownUser(req)
 		}
 		u.respond(req, tx, code, reason, hdrs...)
@@ -58,6 +69,12 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	if err != nil {
 		refuse(400, "Bad Request - Malformed SDP")
 		return
+	}
+	if len(route.auth) > 0 {
+		// A trunk with inbound credentials (RFC 3261 22.4).
+		if a = u.authenticateInvite(req, tx, route.auth); a == nil {
+			return
+		}
 	}
 	if a == nil {
 		u.rejectUnknownUser(req, tx)
@@ -83,11 +100,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		return
 	}
 	c := newCall(u, a, req.CallID().Value(), true, ms)
-	names := make([]string, 0, len(u.cfg.codecs))
-	for _, cd := range u.cfg.codecs {
-		names = append(names, cd.Name)
-	}
-	ans, sel, err := sdp.Answer(offer, c.origin(), c.localAudio(), names)
+	ans, sel, err := sdp.Answer(offer, c.origin(), c.localAudio(), a.codecNames())
 	if err != nil {
 		_ = ms.Close()
 		if errors.Is(err, sdp.ErrMalformed) {
@@ -119,7 +132,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	c.replaces = replaced
 	c.rel.peerRequires = hasOptionTag(req, "Require", tag100rel)
 	c.rel.peerSupports = c.rel.peerRequires || hasOptionTag(req, "Supported", tag100rel)
-	c.identity = identityOf(req)
+	c.identity = identityOf(req, !a.Trunk || route.peer)
 	if h := req.GetHeader("Alert-Info"); h != nil {
 		c.alertInfo = h.Value()
 	}
@@ -133,6 +146,9 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 			name = a.DisplayName
 		}
 		c.local = partyFrom(name, to.Address)
+	}
+	if a.Trunk {
+		trunkNumbers(c, req)
 	}
 	if !u.addCall(c) {
 		_ = ms.Close()

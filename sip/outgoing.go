@@ -55,7 +55,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 		init(c)
 	}
 	c.offer = c.localAudio()
-	for _, cd := range u.cfg.codecs {
+	for _, cd := range a.codecs {
 		c.offer.Codecs = append(c.offer.Codecs, sdp.Format{PT: cd.PT, Name: cd.Name, Rate: 8000})
 	}
 	c.offer.DTMF = sdp.Format{PT: u.cfg.DTMFPT, Name: sdp.TelephoneEvent, Rate: 8000, Fmtp: "0-16"}
@@ -73,6 +73,9 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	from.Params.Add("tag", c.localTag)
 	toURI := *recipient.Clone()
 	toURI.UriParams, toURI.Headers = nil, nil
+	if isDialNumber(target) {
+		a.addURIParams(&toURI)
+	}
 	to := &sipgo_sip.ToHeader{Address: toURI}
 	cid := sipgo_sip.CallIDHeader(callID)
 	contact := u.accountContact(a, transport, recipient.IsEncrypted() || next.IsEncrypted())
@@ -161,18 +164,20 @@ func (u *UA) target(a *account, t string) (sipgo_sip.Uri, *sipgo_sip.Uri, error)
 	case strings.Contains(t, "@"):
 		t = "sip:" + t
 	default:
-		for _, ch := range t {
-			if !strings.ContainsRune("0123456789*#+abcdABCD-.", ch) {
-				return r, nil, fmt.Errorf("target %q is neither a number nor a SIP URI", t)
-			}
+		if !isDialNumber(t) {
+			return r, nil, fmt.Errorf("target %q is neither a number nor a SIP URI", t)
 		}
+		t = a.plan.outbound(strings.NewReplacer(" ", "", "(", "", ")", "").Replace(t))
 		switch {
 		case a.proxy != nil:
 			r = *a.proxy.Clone()
 			r.User = t
+			a.addURIParams(&r)
 			return r, nil, nil
 		case a.Domain != "":
-			return sipgo_sip.Uri{Scheme: "sip", User: t, Host: a.Domain}, nil, nil
+			r = sipgo_sip.Uri{Scheme: "sip", User: t, Host: a.Domain}
+			a.addURIParams(&r)
+			return r, nil, nil
 		}
 		return r, nil, errors.New("bare number but the account has no proxy, registrar or domain")
 	}
@@ -192,6 +197,21 @@ func (u *UA) target(a *account, t string) (sipgo_sip.Uri, *sipgo_sip.Uri, error)
 		return r, &route, nil
 	}
 	return r, nil, nil
+}
+
+// isDialNumber reports whether a dial target is a bare number rather than
+// a SIP URI.
+func isDialNumber(t string) bool {
+	t = strings.TrimSpace(t)
+	if t == "" {
+		return false
+	}
+	for _, ch := range t {
+		if !strings.ContainsRune("0123456789*#+abcdABCD-. ()", ch) {
+			return false
+		}
+	}
+	return true
 }
 
 // runOutgoing follows the INVITE client transaction to its end.

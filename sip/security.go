@@ -152,15 +152,17 @@ func (c *Call) Secure() bool {
 // DialOptions are the extras of DialWith.
 type DialOptions struct {
 	// From is the calling party to present instead of the account's
-	// identity: Number becomes the From URI user, Name its display name.
-	// Both usually come from the PSTN (caller ID), so they are sanitised
-	// (guard.SanitizeUser, guard.SanitizeDisplayName) before they reach a
-	// header; an empty Number keeps the account's user. URI is ignored.
+	// identity: Number becomes the From URI user (in the account's
+	// NumberFormat), Name its display name. Both usually come from the
+	// PSTN (caller ID), so they are sanitised (guard.SanitizeUser,
+	// guard.SanitizeDisplayName) before they reach a header; an empty
+	// Number keeps the account's user. URI is ignored.
 	From Party
 	// Privacy asks the next hops to withhold the identity (RFC 3323
 	// "Privacy: id", RFC 3325 §9.3); From then carries the anonymous URI
-	// of RFC 3261 §8.1.1.3 and the identity goes into P-Asserted-Identity
-	// only when the account is trusted.
+	// of RFC 3261 §8.1.1.3 and the identity goes only into the account's
+	// identity header (P-Asserted-Identity, or Remote-Party-ID with
+	// privacy=full), if it has one.
 	Privacy bool
 	// Diversions are the redirections the call went through before we
 	// place it, most recent first (e.g. the FXS port that forwards it),
@@ -173,34 +175,46 @@ type DialOptions struct {
 }
 
 // DialWith is Dial presenting o.From as the caller: the From header
-// carries the sanitised number and name, and when the account is Trusted
-// (RFC 3325 trust domain, e.g. the operator's own proxy) a
-// P-Asserted-Identity with them as well.
+// carries the sanitised number and name, and the account's identity header
+// (Account.Identity: P-Asserted-Identity for a Trusted account, RFC 3325;
+// or Remote-Party-ID) them as well.
 func (u *UA) DialWith(ctx context.Context, accountName, target string, o DialOptions) (*Call, error) {
 	return u.dialWith(ctx, accountName, target, func(c *Call) { c.presented = &o })
 }
 
 // fromHeader builds the From of a new INVITE for account a and the
-// identity headers that go with it.
+// identity headers that go with it (Account.Identity, RFC 3325 9.1,
+// Remote-Party-ID; Privacy, RFC 3323 4.2).
 func (u *UA) fromHeader(c *Call, a *account) (*sipgo_sip.FromHeader, []sipgo_sip.Header) {
 	aor := u.aor(a)
+	if a.Trunk && aor.User != "" {
+		aor.User = a.plan.outbound(aor.User)
+	}
 	name := a.DisplayName
 	o := c.presented
-	if o == nil {
-		return &sipgo_sip.FromHeader{DisplayName: name, Address: aor, Params: sipgo_sip.NewParams()}, nil
+	if o != nil {
+		if n := guard.SanitizeUser(a.plan.outbound(o.From.Number)); n != "" {
+			aor.User = n
+		}
+		if o.From.Name != "" {
+			name = guard.SanitizeDisplayName(o.From.Name)
+		}
 	}
-	if n := guard.SanitizeUser(o.From.Number); n != "" {
-		aor.User = n
-	}
-	if o.From.Name != "" {
-		name = guard.SanitizeDisplayName(o.From.Name)
-	}
+	private := o != nil && o.Privacy
 	var hdrs []sipgo_sip.Header
 	asserted := sipgo_sip.FromHeader{DisplayName: name, Address: aor}
-	if a.Trusted {
+	switch a.identity {
+	case IdentityPAI:
 		hdrs = append(hdrs, sipgo_sip.NewHeader("P-Asserted-Identity", asserted.Value()))
+	case IdentityRPID:
+		// draft-ietf-sip-privacy-04 6: rpi-privacy "full" hides name and URI.
+		priv := "off"
+		if private {
+			priv = "full"
+		}
+		hdrs = append(hdrs, sipgo_sip.NewHeader("Remote-Party-ID", asserted.Value()+";party=calling;screen=yes;privacy="+priv))
 	}
-	if o.Privacy {
+	if private {
 		hdrs = append(hdrs, sipgo_sip.NewHeader("Privacy", "id"))
 		anon := sipgo_sip.Uri{Scheme: "sip", User: "anonymous", Host: "anonymous.invalid"}
 		return &sipgo_sip.FromHeader{DisplayName: "Anonymous", Address: anon, Params: sipgo_sip.NewParams()}, hdrs

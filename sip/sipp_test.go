@@ -55,7 +55,7 @@ func freeUDPPort(t *testing.T, even bool) int {
 	return 0
 }
 
-// startSIPp runs scenario with SIPp bound to 127.0.0.1, its lifetime
+// startSIPp runs scenario (a file in testdata, or an absolute path) with SIPp bound to 127.0.0.1, its lifetime
 // bounded by -timeout; extra are further arguments (e.g. the remote
 // address for a caller scenario).
 func startSIPp(t *testing.T, scenario string, extra ...string) *sipp {
@@ -64,9 +64,12 @@ func startSIPp(t *testing.T, scenario string, extra ...string) *sipp {
 	if err != nil {
 		t.Fatalf("sipp not found: these interop tests need SIPp (Debian package sip-tester): %v", err)
 	}
-	scen, err := filepath.Abs(filepath.Join("testdata", scenario))
-	if err != nil {
-		t.Fatal(err)
+	scen := scenario
+	if !filepath.IsAbs(scen) {
+		var err error
+		if scen, err = filepath.Abs(filepath.Join("testdata", scenario)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s := &sipp{t: t, dir: t.TempDir(), port: freeUDPPort(t, false), done: make(chan error, 1)}
 	args := []string{"-sf", scen, "-i", "127.0.0.1", "-mi", "127.0.0.1", "-bind_local",

@@ -20,7 +20,9 @@ import (
 // Handler receives incoming calls.
 type Handler interface {
 	// OnIncoming is called for every new INVITE matched to an account
-	// (Request-URI user equal to Account.User, else the To user). It must
+	// (a trunk by source address or credentials, with the called number in
+	// c.Local().Number; else Request-URI user equal to Account.User, else
+	// the To user). It must
 	// not block; the handler keeps c and later calls c.Ringing, c.Answer or
 	// c.Reject. A call the handler leaves untouched for 32 s (64*T1, the
 	// INVITE transaction timeout of RFC 3261 17.1.1.2) is answered with
@@ -48,6 +50,8 @@ type UA struct {
 	srv *sipgo.Server
 	cli *sipgo.Client
 	tls *tlsState
+	// auth challenges INVITEs for trunks with inbound credentials.
+	auth *authServer
 
 	ready   chan struct{}
 	runOnce sync.Once
@@ -112,6 +116,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	u := &UA{
 		cfg: c, h: h, log: log, tls: tlsSt,
 		ua: sua, srv: srv, cli: cli,
+		auth:      newAuthServer(c.Host),
 		ready:     make(chan struct{}),
 		listeners: map[string]net.Addr{},
 		calls:     map[string][]*Call{},
@@ -405,17 +410,17 @@ func (u *UA) account(name string) *account {
 	return nil
 }
 
-// matchAccount finds the account an INVITE is for: the Request-URI user
-// first, then the To user.
+// matchAccount finds the user account (not a trunk) an INVITE is for:
+// the Request-URI user first, then the To user.
 func (u *UA) matchAccount(req *sipgo_sip.Request) *account {
 	for _, a := range u.cfg.accounts {
-		if a.User == req.Recipient.User {
+		if !a.Trunk && a.User == req.Recipient.User {
 			return a
 		}
 	}
 	if to := req.To(); to != nil {
 		for _, a := range u.cfg.accounts {
-			if a.User == to.Address.User {
+			if !a.Trunk && a.User == to.Address.User {
 				return a
 			}
 		}
