@@ -9,6 +9,8 @@ import (
 	"tipring/sip"
 	"tipring/sip/media"
 	"tipring/telephony/fxo"
+	"tipring/telephony/fxs"
+	"tipring/telephony/leg"
 )
 
 // frameRing is a single-producer single-consumer queue of audio frames: the
@@ -80,10 +82,43 @@ func crossConnect(frameSamples int) (a, b *crossLeg) {
 // calls Pull, so the concealer needs no lock.
 type mediaLeg struct {
 	s   *media.Session
+	sc  *sip.Call // sends digits the account's way; nil: RFC 4733 from s
 	plc *plc.Concealer
 }
 
 func newMediaLeg(s *media.Session) *mediaLeg { return &mediaLeg{s: s, plc: plc.New()} }
+
+// sipLeg returns the leg of SIP call sc's media session m. Digits the
+// port hears go out the account's way (RFC 4733 events or INFO, see
+// sip.Account.DTMF) and are muted in the audio; for an account with DTMF
+// "inband" the leg is no leg.DTMFRelay, so the tones stay in the audio.
+func sipLeg(sc *sip.Call, m *media.Session) fxs.AudioLeg {
+	l := newMediaLeg(m)
+	l.sc = sc
+	if sc != nil && sc.DTMFMode() == sip.DTMFInband {
+		return newInbandLeg(l)
+	}
+	return l
+}
+
+// inbandLeg hides a SIP leg's digit relay: digits stay in the audio.
+type inbandLeg struct {
+	a leg.Audio
+	s leg.DTMFSource
+}
+
+func newInbandLeg(l interface {
+	leg.Audio
+	leg.DTMFSource
+}) inbandLeg {
+	return inbandLeg{a: l, s: l}
+}
+
+func (i inbandLeg) Push(frame []int16) { i.a.Push(frame) }
+func (i inbandLeg) Pull(frame []int16) { i.a.Pull(frame) }
+func (i inbandLeg) NextDTMF() (digit byte, end bool, ok bool) {
+	return i.s.NextDTMF()
+}
 
 func (l *mediaLeg) Push(frame []int16) { l.s.Push(frame) }
 
@@ -95,8 +130,21 @@ func (l *mediaLeg) Pull(frame []int16) {
 	}
 }
 
-func (l *mediaLeg) BeginDTMF(digit byte) { l.s.BeginDTMF(digit) }
-func (l *mediaLeg) EndDTMF()             { l.s.EndDTMF() }
+func (l *mediaLeg) BeginDTMF(digit byte) {
+	if l.sc != nil {
+		l.sc.BeginDTMF(digit)
+		return
+	}
+	l.s.BeginDTMF(digit)
+}
+
+func (l *mediaLeg) EndDTMF() {
+	if l.sc != nil {
+		l.sc.EndDTMF()
+		return
+	}
+	l.s.EndDTMF()
+}
 
 func (l *mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
 	ev, ok := l.s.PollDTMF()
@@ -121,8 +169,16 @@ type lineLeg struct {
 	infoEnd  bool          // its end is due
 }
 
-func newLineLeg(sc *sip.Call, frameSamples int) *lineLeg {
-	return &lineLeg{mediaLeg: newMediaLeg(sc.Media()), sc: sc, frame: hal.FrameDuration(frameSamples)}
+// newLineLeg returns the leg of a PSTN line in SIP call sc; with an
+// account that sends DTMF "inband" the leg does not relay digits.
+func newLineLeg(sc *sip.Call, frameSamples int) fxo.AudioLeg {
+	m := newMediaLeg(sc.Media())
+	m.sc = sc
+	l := &lineLeg{mediaLeg: m, sc: sc, frame: hal.FrameDuration(frameSamples)}
+	if sc.DTMFMode() == sip.DTMFInband {
+		return newInbandLeg(l)
+	}
+	return l
 }
 
 func (l *lineLeg) Pull(frame []int16) {

@@ -839,7 +839,7 @@ func (g *Gateway) answered(c *call) {
 			return
 		}
 		if m := c.sc.Media(); m != nil {
-			leg := newMediaLeg(m)
+			leg := sipLeg(c.sc, m)
 			c.legs = map[*port]fxs.AudioLeg{c.b: leg}
 			c.b.p.Attach(leg)
 		}
@@ -908,7 +908,7 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 		if c.a != nil && c.answer.IsZero() && c.a.call == c {
 			if m := c.sc.Media(); m != nil {
 				c.state = "early media"
-				leg := newMediaLeg(m)
+				leg := sipLeg(c.sc, m)
 				c.legs = map[*port]fxs.AudioLeg{c.a: leg}
 				c.a.p.EarlyMedia(leg)
 			}
@@ -920,7 +920,7 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 			c.codec = c.sc.Codec()
 			var leg fxs.AudioLeg
 			if m := c.sc.Media(); m != nil {
-				leg = newMediaLeg(m)
+				leg = sipLeg(c.sc, m)
 				c.legs = map[*port]fxs.AudioLeg{c.a: leg}
 			}
 			if c.a.call == c {

@@ -297,6 +297,12 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 			Backup:  slices.Clone(a.Backup), MWI: a.MWI, Trusted: a.Trusted,
 			MaxRedirects: a.MaxRedirects, SymmetricRTP: a.SymmetricRTP,
 			Keepalive: a.Keepalive, KeepalivePeriod: a.KeepalivePeriod,
+			Trunk: a.Trunk, Peers: slices.Clone(a.Peers),
+			InboundUser: a.InboundUser, InboundPassword: a.InboundPassword,
+			Codecs: slices.Clone(a.Codecs), DTMF: a.DTMF, URIParams: a.URIParams,
+			NumberFormat: a.NumberFormat, CountryCode: a.CountryCode,
+			NationalPrefix: a.NationalPrefix, InternationalPrefix: a.InternationalPrefix,
+			Identity: a.Identity,
 		})
 	}
 	return sc

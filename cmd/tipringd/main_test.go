@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tipring/mgmt/config"
+	"tipring/sip"
 )
 
 func TestBrokenConfigNamesLineAndField(t *testing.T) {
@@ -133,5 +134,28 @@ func TestDaemonServesDefaultConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "cdr.db")); err != nil {
 		t.Errorf("no CDR database: %v", err)
+	}
+}
+
+// noHandler refuses every call; the test below only builds the UA.
+type noHandler struct{}
+
+func (noHandler) OnIncoming(_ string, c *sip.Call) { c.Reject(480, "Temporarily Unavailable") }
+
+// TestExampleConfigBuildsUA: every account of the documented example —
+// the registering phone account and the ITSP trunk with peers, number
+// format, URI parameters and identity header — is accepted by the SIP
+// user agent as the daemon maps it, so what the example teaches works.
+func TestExampleConfigBuildsUA(t *testing.T) {
+	f, err := config.Parse(config.ExampleYAML(), "example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := sipConfig(f, slog.New(slog.DiscardHandler))
+	if len(sc.Accounts) != 2 || !sc.Accounts[1].Trunk || sc.Accounts[1].URIParams != "user=phone" || sc.Accounts[1].Identity != "pai" {
+		t.Fatalf("accounts mapped as %+v", sc.Accounts)
+	}
+	if _, err := sip.New(sc, noHandler{}); err != nil {
+		t.Fatalf("the example's SIP settings are refused: %v", err)
 	}
 }

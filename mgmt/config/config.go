@@ -124,6 +124,21 @@ type Account struct {
 	SymmetricRTP    bool          `yaml:"symmetric_rtp"`    // send RTP where the peer's RTP comes from (RFC 4961)
 	Keepalive       string        `yaml:"keepalive"`        // NAT keepalive to the registrar: "", crlf, options
 	KeepalivePeriod time.Duration `yaml:"keepalive_period"` // 0 = 30s
+
+	// Trunk settings (see doc.go, "Trunks"); codecs and dtmf apply to
+	// every account.
+	Trunk               bool     `yaml:"trunk"`                // takes calls for any number, matched by peers/inbound credentials
+	Peers               []string `yaml:"peers"`                // addresses or CIDRs whose INVITEs are this trunk's
+	InboundUser         string   `yaml:"inbound_user"`         // digest credentials callers must present
+	InboundPassword     string   `yaml:"inbound_password"`     //
+	Codecs              []string `yaml:"codecs"`               // codec preference, a subset of sip.codecs; [] = sip.codecs
+	DTMF                string   `yaml:"dtmf"`                 // rfc4733 (default), info, inband
+	URIParams           string   `yaml:"uri_params"`           // extra Request-URI parameters, e.g. user=phone
+	NumberFormat        string   `yaml:"number_format"`        // "" as dialled, e164, national
+	CountryCode         string   `yaml:"country_code"`         // e.g. "49"
+	NationalPrefix      string   `yaml:"national_prefix"`      // e.g. "0" ("1" in NANP)
+	InternationalPrefix string   `yaml:"international_prefix"` // e.g. "00" ("011" in NANP)
+	Identity            string   `yaml:"identity"`             // caller identity header: "", pai, rpid
 }
 
 // Security configures the SIP guard (package sip/guard). Zero values take

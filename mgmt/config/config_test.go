@@ -116,7 +116,8 @@ func TestExampleParses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Accounts) != 1 || f.Accounts[0].Registrar != "sip:127.0.0.1:5070" || f.Accounts[0].Expires != 3600 {
+	if len(f.Accounts) != 2 || f.Accounts[0].Registrar != "sip:127.0.0.1:5070" || f.Accounts[0].Expires != 3600 ||
+		!f.Accounts[1].Trunk || f.Accounts[1].NumberFormat != "e164" || f.Accounts[1].Peers[0] != "127.0.0.1/32" {
 		t.Errorf("accounts = %+v", f.Accounts)
 	}
 	g := f.Gateway()
@@ -275,6 +276,14 @@ func TestBrokenFiles(t *testing.T) {
 		{"public host", "sip:\n  public_host: nat.example.com\n", 2, "sip.public_host", "not an IP address"},
 		{"options keepalive", "sip:\n  keepalive: -5s\n", 2, "sip.keepalive", "want 1s or more"},
 		{"dns server", "sip:\n  dns_server: 127.0.0.1\n", 2, "sip.dns_server", "not ip:port"},
+		{"peers without trunk", "accounts:\n  - name: a\n    user: \"1\"\n    peers: [127.0.0.1]\n", 2, "accounts[0].trunk", "need trunk: true"},
+		{"bad peer", "accounts:\n  - name: a\n    trunk: true\n    peers: [\"10.0.0.0/33\"]\n", 4, "accounts[0].peers[0]", "not an IP address or CIDR"},
+		{"inbound half", "accounts:\n  - name: a\n    trunk: true\n    inbound_user: x\n", 4, "accounts[0].inbound_user", "go together"},
+		{"dtmf mode", "accounts:\n  - name: a\n    user: \"1\"\n    dtmf: sms\n", 4, "accounts[0].dtmf", "not a DTMF mode"},
+		{"account codec", "accounts:\n  - name: a\n    user: \"1\"\n    codecs: [G729]\n", 4, "accounts[0].codecs[0]", "not one of sip.codecs"},
+		{"e164 without cc", "accounts:\n  - name: a\n    trunk: true\n    number_format: e164\n", 2, "accounts[0].country_code", "needs the country code"},
+		{"identity", "accounts:\n  - name: a\n    trunk: true\n    identity: ppi\n", 4, "accounts[0].identity", "not an identity header"},
+		{"uri params", "accounts:\n  - name: a\n    trunk: true\n    uri_params: \"user=phone x\"\n", 4, "accounts[0].uri_params", "not a list of URI parameters"},
 		{"port account", "ports:\n  - {span: 1, chan: 1, extension: \"1\",\n     account: nope}\n", 3, "ports[0].account", `account "nope" is not defined`},
 		{"route account", "routes:\n  - pattern: 9x.\n    account: nope\n", 3, "routes[0].account", `account "nope" is not defined`},
 		{"route nothing", "routes:\n  - pattern: 9x.\n", 2, "routes[0].account", "needs an account, a target, lines, a group or a port"},

@@ -62,6 +62,18 @@
 //	  .symmetric_rtp         bool      RTP to where the peer's RTP comes from  false
 //	  .keepalive             string    NAT keepalive: "", crlf, options        ""
 //	  .keepalive_period      duration  its period                              30s
+//	  .codecs                []string  codec preference, subset of sip.codecs  sip.codecs
+//	  .dtmf                  string    rfc4733, info, inband                   rfc4733
+//	  .trunk                 bool      a trunk: any number, matched by peers   false
+//	  .peers                 []string  addresses/CIDRs of the trunk's peers     []
+//	  .inbound_user          string    digest user callers must present        ""
+//	  .inbound_password      string    its password                            ""
+//	  .uri_params            string    extra Request-URI parameters            ""
+//	  .number_format         string    "", e164, national                       ""
+//	  .country_code          string    our country code, e.g. 49               ""
+//	  .national_prefix       string    trunk prefix, e.g. 0                    ""
+//	  .international_prefix  string    e.g. 00 (011 in NANP)                   ""
+//	  .identity              string    "", pai, rpid                            ""
 //	dialplan.digit_map       string    ATA digit map (see CheckDigitMap)       2xxx|9x.T|*xx
 //	dialplan.inter_digit     duration  long inter-digit timer T                4s
 //	dialplan.short_inter_digit duration short inter-digit timer S              1500ms

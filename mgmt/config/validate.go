@@ -301,7 +301,7 @@ func (f *File) validate(errs *ErrorList) {
 		if a.SRTP != "" && !contains(SRTPPolicies, a.SRTP) {
 			bad(p+".srtp", "%q is not an SRTP policy (%s)", a.SRTP, strings.Join(SRTPPolicies, ", "))
 		}
-		if a.User == "" {
+		if a.User == "" && !a.Trunk {
 			bad(p+".user", "missing: the SIP user part (e.g. \"2001\")")
 		} else if strings.ContainsAny(a.User, " \t@:<>\"") {
 			bad(p+".user", "%q may not contain spaces, '@', ':', '<', '>' or quotes", a.User)
@@ -335,6 +335,7 @@ func (f *File) validate(errs *ErrorList) {
 		if a.KeepalivePeriod < 0 || (a.KeepalivePeriod > 0 && a.KeepalivePeriod < time.Second) {
 			bad(p+".keepalive_period", "%v: want 1s or more (0 = 30s)", a.KeepalivePeriod)
 		}
+		f.validateTrunk(p, &a, bad)
 	}
 	refAccount := func(field, name string) {
 		if name == "" {
@@ -708,5 +709,54 @@ func (f *File) validateSecurity(bad func(field, format string, args ...any)) {
 	}
 	if s.BlockedReply != "" && s.BlockedReply != "drop" && s.BlockedReply != "403" {
 		bad("security.blocked_reply", "%q is neither drop nor 403", s.BlockedReply)
+	}
+}
+
+// Values of the accounts' trunk settings.
+var (
+	DTMFModes     = []string{"", "rfc4733", "info", "inband"}
+	NumberFormats = []string{"", "e164", "national"}
+	Identities    = []string{"", "pai", "rpid"}
+)
+
+// validateTrunk checks the trunk settings of account a at path p.
+func (f *File) validateTrunk(p string, a *Account, bad func(field, format string, args ...any)) {
+	if !a.Trunk && (len(a.Peers) > 0 || a.InboundUser != "" || a.InboundPassword != "") {
+		bad(p+".trunk", "peers and inbound credentials need trunk: true")
+	}
+	for i, peer := range a.Peers {
+		if _, err := netip.ParsePrefix(peer); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(strings.Trim(peer, "[]")); err != nil {
+			bad(fmt.Sprintf("%s.peers[%d]", p, i), "%q is not an IP address or CIDR prefix", peer)
+		}
+	}
+	if (a.InboundUser == "") != (a.InboundPassword == "") {
+		bad(p+".inbound_user", "inbound_user and inbound_password go together")
+	}
+	for i, c := range a.Codecs {
+		if !contains(f.SIP.Codecs, c) {
+			bad(fmt.Sprintf("%s.codecs[%d]", p, i), "%q is not one of sip.codecs (%s)", c, strings.Join(f.SIP.Codecs, ", "))
+		}
+	}
+	if !contains(DTMFModes, a.DTMF) {
+		bad(p+".dtmf", "%q is not a DTMF mode (rfc4733, info, inband)", a.DTMF)
+	}
+	if !contains(NumberFormats, a.NumberFormat) {
+		bad(p+".number_format", "%q is not a number format (e164, national or empty)", a.NumberFormat)
+	} else if a.NumberFormat != "" && a.CountryCode == "" {
+		bad(p+".country_code", "number_format %s needs the country code (e.g. \"49\")", a.NumberFormat)
+	}
+	for field, v := range map[string]string{"country_code": a.CountryCode, "national_prefix": a.NationalPrefix, "international_prefix": a.InternationalPrefix} {
+		if strings.Trim(v, "0123456789") != "" || len(v) > 4 {
+			bad(p+"."+field, "%q is not up to 4 digits", v)
+		}
+	}
+	if !contains(Identities, a.Identity) {
+		bad(p+".identity", "%q is not an identity header (pai, rpid or empty)", a.Identity)
+	}
+	if strings.ContainsAny(a.URIParams, " \t<>\"@") {
+		bad(p+".uri_params", "%q is not a list of URI parameters (e.g. user=phone)", a.URIParams)
 	}
 }

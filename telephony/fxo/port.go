@@ -413,6 +413,7 @@ func (p *Port) Lifeline() bool { return p.lifeline.Load() }
 
 // loop holds the frame loop's preallocated state.
 type loop struct {
+	look        leg.Lookahead // holds back a frame for digit relay legs
 	rx, tx, tmp []int16
 	ref         []int16 // the frame written last: the canceller's reference
 	clean       []int16 // receive audio after echo cancellation
@@ -542,6 +543,7 @@ func (p *Port) step(lp *loop) {
 		switch c.kind {
 		case cmdAttach:
 			lp.leg = c.leg
+			lp.look.Reset()
 		case cmdPrompt:
 			lp.prompt, lp.promptPos = c.prompt, 0
 		case cmdEvent:
@@ -656,7 +658,11 @@ func (p *Port) step(lp *loop) {
 		if lp.relaying {
 			clear(lp.clean)
 		}
-		lp.leg.Push(lp.clean)
+		if _, ok := lp.leg.(DTMFRelay); ok {
+			lp.look.Push(lp.leg, lp.clean, lp.relaying)
+		} else {
+			lp.leg.Push(lp.clean)
+		}
 	}
 	if lp.dialling {
 		lp.dgen.Fill(lp.tx)

@@ -309,6 +309,7 @@ const (
 
 // loop holds the frame loop's preallocated state.
 type loop struct {
+	look        leg.Lookahead // holds back a frame for digit relay legs
 	rx, tx, tmp []int16
 	ref         []int16 // the frame written to the line last: the canceller's Rin
 	clean       []int16 // receive audio after echo cancellation
@@ -495,6 +496,7 @@ func (p *Port) step(lp *loop) {
 		switch c.kind {
 		case cmdAttach:
 			lp.leg, lp.leg2, lp.conf = c.leg, nil, false
+			lp.look.Reset()
 		case cmdConference:
 			lp.leg, lp.leg2, lp.conf = c.leg, c.leg2, true
 		case cmdOffer:
@@ -641,7 +643,11 @@ func (p *Port) mixAudio(lp *loop) {
 	if lp.relaying || muted {
 		clear(lp.clean)
 	}
-	lp.leg.Push(lp.clean)
+	if _, ok := lp.leg.(DTMFRelay); ok {
+		lp.look.Push(lp.leg, lp.clean, lp.relaying)
+	} else {
+		lp.leg.Push(lp.clean)
+	}
 }
 
 // alert carries out a ringer step.

@@ -28,3 +28,38 @@ type DTMFSource interface {
 	// NextDTMF returns the next received digit event, if any.
 	NextDTMF() (digit byte, end bool, ok bool)
 }
+
+// Lookahead holds back one frame of a line's audio on its way to a leg
+// that relays digits out of band. A detector confirms a digit a frame or
+// two after its tone began (ITU-T Q.24 asks for 40 ms of tone), so the
+// frame that carries the tone's onset has usually left before the relay
+// starts and mutes the audio; the far end then hears a burst of the tone
+// besides the out-of-band event, and a sensitive detector there counts the
+// digit twice. With one frame held back, the onset frame is muted too when
+// the relay starts; what can still leak is less than one frame (20 ms),
+// too short for a Q.24 detector. The cost is one frame of delay, on relay
+// legs only. The zero value is ready; it is not safe for concurrent use.
+type Lookahead struct {
+	prev []int16
+}
+
+// Push sends the frame held back to to, muted when relaying (a digit is
+// being relayed now, so the held frame carries its onset), and holds frame
+// back in its place. frame must already be muted by the caller when
+// relaying. Push allocates only on its first call or when the frame length
+// grows.
+func (l *Lookahead) Push(to Audio, frame []int16, relaying bool) {
+	if cap(l.prev) < len(frame) {
+		l.prev = make([]int16, len(frame))
+	}
+	prev := l.prev[:len(frame)]
+	if relaying {
+		clear(prev)
+	}
+	to.Push(prev)
+	copy(prev, frame)
+}
+
+// Reset forgets the held frame (a new leg was attached): the next Push
+// sends silence ahead of its frame.
+func (l *Lookahead) Reset() { clear(l.prev) }
