@@ -17,7 +17,7 @@ func TestReadmeConfigExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"pbx.yaml", "itsp.yaml"} {
+	for _, name := range []string{"pbx.yaml", "itsp.yaml", "trunk.yaml"} {
 		path := "testdata/readme/" + name
 		f, err := config.Load(path)
 		if err != nil {
