@@ -15,10 +15,12 @@ import (
 )
 
 // guarded wraps a request handler with the guard's admission check
-// (Config.Guard): the request is processed, answered with the guard's
+// (Config.Guard) and then the well-formedness checks of wellFormed: the
+// request is processed, answered with the guard's
 // status (403, 400, 513, or 503 with Retry-After) or dropped without a
 // word, as the guard decides.
 func (u *UA) guarded(h sipgo.RequestHandler) sipgo.RequestHandler {
+	h = u.wellFormed(h)
 	g := u.cfg.Guard
 	if g == nil {
 		return h
