@@ -226,6 +226,7 @@ func (k *natKeeper) ping() error {
 		if err != nil {
 			return err
 		}
+		defer conn.TryClose() // GetConnection took a reference
 		w, ok := conn.(interface {
 			WriteTo([]byte, net.Addr) (int, error)
 		})
@@ -243,6 +244,7 @@ func (k *natKeeper) ping() error {
 		if err != nil {
 			return err
 		}
+		defer conn.TryClose() // GetConnection took a reference
 		w, ok := conn.(io.Writer)
 		if !ok {
 			return fmt.Errorf("%s connection %T cannot write", h.Transport, conn)

@@ -297,6 +297,7 @@ func (u *UA) Run(ctx context.Context) error {
 func (u *UA) awaitPool(network, addr string) {
 	for i := 0; i < 200; i++ {
 		if c, err := u.ua.TransportLayer().GetConnection(network, addr); err == nil && c != nil {
+			_, _ = c.TryClose() // GetConnection took a reference
 			return
 		}
 		time.Sleep(5 * time.Millisecond)
