@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -73,5 +74,41 @@ func BenchmarkLocalCallEndToEnd(b *testing.B) {
 	b.ReportMetric(board.Seconds()/wall.Seconds(), "x-realtime")
 	if n := len(cdr.all()); n != b.N {
 		b.Fatalf("%d CDRs for %d calls", n, b.N)
+	}
+}
+
+// BenchmarkFindRoute100 measures the routing decision of a 100-route table
+// (digit maps, regular expressions on called and calling numbers, source
+// and office-hours conditions) for a call that only the last route takes.
+func BenchmarkFindRoute100(b *testing.B) {
+	s, err := sim.New(sim.Config{Fast: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	cfg := Config{Zone: "de", TimeZone: "Europe/Berlin", Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001"}}}
+	for i := range 99 {
+		r := Route{Pattern: fmt.Sprintf("%02dx.", i), Port: "2001"}
+		switch i % 3 {
+		case 1:
+			r.Pattern = fmt.Sprintf("re:^0%02d[0-9]+$", i)
+			r.Calling = "re:^0049"
+		case 2:
+			r.Source, r.Time = "2001", []string{"mon-fri 08:00-18:00"}
+		}
+		cfg.Routes = append(cfg.Routes, r)
+	}
+	cfg.Routes = append(cfg.Routes, Route{Pattern: "9x.", Port: "2001", Time: []string{"mon-sun 00:00-23:59"}})
+	gw, err := New(Options{Config: cfg, Board: s})
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := origin{names: []string{"FXS/1/1", "2001"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, ok := gw.findRoute(src, "0301234567", "9030123456"); !ok {
+			b.Fatal("no route")
+		}
 	}
 }
