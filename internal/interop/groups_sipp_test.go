@@ -12,9 +12,10 @@ import (
 	"tipring/sip"
 )
 
-// TestSIPpCallsHuntGroup: SIPp places four calls in turn to the account
-// "office" (user 5000), whose calls a route sends by called number to the
-// FXS group "sales"; each call rings one phone for a second and is
+// TestSIPpCallsHuntGroup: SIPp, as a carrier's SBC, places four calls in
+// turn over the trunk "carrier" (recognised by its address) to the DID
+// +49 30 1234550, which the trunk normalises to 0301234550 and a route
+// sends by source and called number to the FXS group "sales"; each call rings one phone for a second and is
 // cancelled. Which phone rang each time shows the group's strategy, with
 // phone 2 off hook (busy) for the first two calls.
 func TestSIPpCallsHuntGroup(t *testing.T) {
@@ -43,13 +44,14 @@ func TestSIPpCallsHuntGroup(t *testing.T) {
 				DigitMap: "2xxx",
 				Ports:    fxsPorts("2001", "2002", "2003", "2004"),
 				Groups:   []gateway.GroupConfig{{Name: "sales", Strategy: c.strategy, Members: c.members}},
-				Routes:   []gateway.Route{{Source: "office", Pattern: "5000", Group: "sales"}},
+				Routes:   []gateway.Route{{Source: "carrier", Pattern: "re:^0301234550$", Group: "sales"}},
 			}
 			for i := range cfg.Ports {
 				cfg.Ports[i].Account = ""
 			}
 			r := startRig(t, cfg, rigOptions{
-				accounts: []sip.Account{{Name: "office", User: "5000", Domain: "127.0.0.1"}},
+				accounts: []sip.Account{{Name: "carrier", Trunk: true, Peers: []string{"127.0.0.1"}, Domain: "127.0.0.1",
+					CountryCode: "49", NationalPrefix: "0", InternationalPrefix: "00"}},
 				udpOnly:  true,
 			})
 			busy := r.phone(t, 2)
@@ -58,7 +60,7 @@ func TestSIPpCallsHuntGroup(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
-			cmd, out := sippCmd(t, ctx, "-sf", scen, "-s", "5000", "-p", fmt.Sprint(freePort(t)),
+			cmd, out := sippCmd(t, ctx, "-sf", scen, "-s", "+49301234550", "-p", fmt.Sprint(freePort(t)),
 				"-m", fmt.Sprint(len(c.want)), "-l", "1", "-r", "1", "-rp", "3000",
 				fmt.Sprintf("127.0.0.1:%d", r.sipPort))
 			if err := cmd.Start(); err != nil {
