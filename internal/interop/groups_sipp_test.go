@@ -52,7 +52,7 @@ func TestSIPpCallsHuntGroup(t *testing.T) {
 			r := startRig(t, cfg, rigOptions{
 				accounts: []sip.Account{{Name: "carrier", Trunk: true, Peers: []string{"127.0.0.1"}, Domain: "127.0.0.1",
 					CountryCode: "49", NationalPrefix: "0", InternationalPrefix: "00"}},
-				udpOnly:  true,
+				udpOnly: true,
 			})
 			busy := r.phone(t, 2)
 			busy.OffHook()
