@@ -65,8 +65,11 @@
 //   - a polarity reversal during a connected call;
 //   - busy or congestion tone of the zone, recognised by frequency and
 //     cadence (two full cycles, each burst and pause within 20 % or 60 ms
-//     of the zone's table), or by any ProgressDetector supplied in Config
-//     (dsp/progress with its learning mode fits through an adapter);
+//     of the zone's table), or by any ProgressDetector supplied in Config:
+//     NewProgress adds tones learnt from an unknown PBX (dsp/progress
+//     signatures, recognised by a dsp/progress Detector of the whole zone
+//     beside the built-in one, so the zone's ringback is not taken for a
+//     learnt tone that shares a frequency with it);
 //   - no received signal above SilenceLevelDBm0 for SilenceTimeout.
 //
 // # Port
