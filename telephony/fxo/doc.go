@@ -43,7 +43,8 @@
 // Dial seizes the loop and waits for the zone's dial tone (its frequencies
 // holding most of the received power for 300 ms in total, so cadenced dial
 // tones count too); without dial tone within DialToneWait it dials blind,
-// or fails with Supervision.RequireDialTone. Digits go out as DTMF
+// or fails with Supervision.RequireDialTone (DialNeedTone fails without dial
+// tone whatever the supervision says). Digits go out as DTMF
 // (dsp/dtmf, the zone's send levels) or as loop-disconnect pulses (10 pps,
 // 60/40 break/make, 700 ms between digits; standard, Swedish or New Zealand
 // coding). The call is answered when the line reverses (answer supervision
