@@ -70,6 +70,17 @@
 // digits collected with a digit map, routed like a number dialled on a
 // phone, ringback while the destination rings).
 //
+// Disconnect tones of an unknown PBX (learn.go): a line's DisconnectTones
+// (dsp/progress signature text, "busy 480 Hz 300/200 ms") join the zone's
+// busy and congestion tones in its detector (fxo.NewProgress). LearnTone
+// is the installer's way to get one: it marks the idle line as learning (no
+// hunt takes it), seizes it, waits for dial tone (failing without it),
+// dials a number that is busy, records the line's audio through a recording
+// leg with the line's own tone detection muted, releases the line and
+// measures the recording with progress.Learn, answering the signature in
+// that text form. It runs in the caller's goroutine; the line's notes go
+// to it through a channel while it learns.
+//
 // Concurrency: the call table changes only on the gateway goroutine (Run),
 // which is fed by a queue from the port loops and SIP call watchers; the
 // read-only views (Status, Ports, Calls) take a read lock. Channel loops never

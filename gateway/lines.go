@@ -38,6 +38,10 @@ type line struct {
 	// lastUse is when the gateway last seized or freed the line; the port's
 	// own LastUse lags by a frame, so hunts use the later of the two.
 	lastUse time.Time
+	// prog is the line's disconnect-tone detector; learn the tone-learning
+	// call in progress (learn.go).
+	prog  *lineProgress
+	learn *learning
 }
 
 // lineCallerIDSchemes maps the configuration names of on-hook caller-ID
@@ -129,6 +133,9 @@ func (g *Gateway) openLines(o Options, zone *tone.Zone, dm *digitmap.Map) error 
 			AnswerPolarity: lc.AnswerPolarity, RequireDialTone: lc.RequireDialTone,
 			CPC: !lc.NoCPC, Polarity: !lc.NoPolarityDisconnect, Tone: !lc.NoToneDisconnect,
 		}
+		if ln.prog, err = newLineProgress(zone, lc.DisconnectTones); err != nil {
+			return fail(err)
+		}
 		ec := echo.DefaultConfig()
 		if cfg.EchoTail > 0 {
 			ec.Tail = cfg.EchoTail
@@ -138,7 +145,8 @@ func (g *Gateway) openLines(o Options, zone *tone.Zone, dm *digitmap.Map) error 
 			RingsBeforeAnswer: lc.RingsBeforeAnswer, CallerID: schemes, Map: ln.dm,
 			PulseDial: ln.method == fxo.DialPulse,
 			Echo:      ec, EchoOff: cfg.EchoOff,
-			Logger: o.Logger,
+			Progress: ln.prog,
+			Logger:   o.Logger,
 		}, func(n fxo.Note) { g.post(func() { g.onLineNote(ln, n) }) })
 		if err != nil {
 			return fail(err)
@@ -165,7 +173,7 @@ func (ln *line) lastUsed() time.Time {
 
 // free reports whether a hunt may take ln: no call of ours on it and the
 // port idle and in service.
-func (ln *line) free() bool { return ln.call == nil && ln.p.Available() }
+func (ln *line) free() bool { return ln.call == nil && ln.learn == nil && ln.p.Available() }
 
 // hunt picks a free line of cands by strategy; key names the hunt for
 // round robin's memory of the line used last. It returns nil when every
@@ -307,6 +315,10 @@ func dialable(number string) bool {
 // onLineNote handles a note from an FXO port (gateway goroutine, lock
 // held).
 func (g *Gateway) onLineNote(ln *line, n fxo.Note) {
+	if ln.learn != nil {
+		g.learnNote(ln, n)
+		return
+	}
 	c := ln.call
 	switch n.Kind {
 	case fxo.NoteIncoming:

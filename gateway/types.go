@@ -153,6 +153,12 @@ type LineConfig struct {
 	NoCPC, NoPolarityDisconnect, NoToneDisconnect bool
 	CPCQualify                                    time.Duration
 	SilenceTimeout                                time.Duration
+	// DisconnectTones are tones of the line's exchange or PBX that no zone
+	// table has, which clear a call like the zone's busy and congestion
+	// tones (unless NoToneDisconnect), in the text form of
+	// dsp/progress signatures: "busy 480 Hz 300/200 ms" (what LearnTone
+	// answers).
+	DisconnectTones []string
 }
 
 // Hunt strategies of a route to lines.

@@ -48,6 +48,10 @@ Commands:
   hw genconf [--dev DIR] [--zone Z] [--echocan M] [--dynamic FILE] [--system FILE]
                                    write DAHDI's system.conf (and dynamic spans) for the scanned
                                    hardware, like dahdi_genconf; the installer runs dahdi_cfg
+  line learn-tone LINE NUMBER [--seconds N] [--signal busy|congestion]
+                                   learn the disconnect tone of the line's exchange or PBX:
+                                   seize the idle line, dial NUMBER (one that is busy), record
+                                   N seconds (default 8) and print the tone for disconnect_tones
   sim                              the simulated board's state
   sim phone N offhook|onhook|flash|stop
   sim phone N dial DIGITS | pulse DIGITS
@@ -219,6 +223,8 @@ func (c *cli) dispatch(args []string) error {
 		return c.sim(rest)
 	case "hw":
 		return c.hw(rest)
+	case "line":
+		return c.line(rest)
 	}
 	return usagef("unknown command %q", cmd)
 }

@@ -308,13 +308,22 @@ func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
 	return sc
 }
 
-// gatewayView adapts the gateway to the API's read-only view.
+// gatewayView adapts the gateway to the API's read-only view, with the
+// optional hunt-group view and tone learning.
 type gatewayView struct{ g *gateway.Gateway }
+
+var (
+	_ api.GroupLister = gatewayView{}
+	_ api.ToneLearner = gatewayView{}
+)
 
 func (v gatewayView) Status() gateway.Status        { return v.g.Status() }
 func (v gatewayView) Ports() []gateway.PortStatus   { return v.g.Ports() }
 func (v gatewayView) Calls() []gateway.CallInfo     { return v.g.Calls() }
 func (v gatewayView) Groups() []gateway.GroupStatus { return v.g.Groups() }
+func (v gatewayView) LearnTone(ctx context.Context, line string, req gateway.LearnRequest) (gateway.LearnedTone, error) {
+	return v.g.LearnTone(ctx, line, req)
+}
 func (v gatewayView) Registrations() []api.Registration {
 	var out []api.Registration
 	for _, r := range v.g.Registrations() {

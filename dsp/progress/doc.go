@@ -45,7 +45,15 @@
 // Learn measures a recording of an unknown tone - its cadence from level
 // runs and its frequencies from an averaged spectrum - and AddSignature
 // makes the detector report it (Kind Learned, with the Signal it was
-// learnt as).
+// learnt as). A Signature has a one-line text form for configuration files,
+// which String prints and ParseSignature reads:
+//
+//	SIGNAL FREQ[+FREQ...] Hz ON/OFF[/ON/OFF...] ms [LEVEL/LEVEL... dB]
+//
+// e.g. "busy 480 Hz 300/200 ms", "congestion 425 Hz 200/200/200/600 ms
+// 0/-10 dB" (SIGNAL busy or congestion; up to three frequencies of
+// 150-3400 Hz; two to eight cadence steps of 40 ms-10 s, on first; the
+// optional levels are the on-steps' levels relative to the loudest).
 //
 // # Limits
 //
@@ -58,5 +66,6 @@
 // # Concurrency
 //
 // A Detector belongs to one goroutine. Process does not allocate;
-// NewDetector, AddSignature and Learn do.
+// NewDetector, AddSignature and Learn do. ParseSignature and
+// Signature.String are pure functions.
 package progress

@@ -22,10 +22,6 @@ type Signature struct {
 	Levels []float64
 }
 
-func (s Signature) String() string {
-	return fmt.Sprintf("%v %.1f Hz %v", s.Signal, s.Freqs, s.Cadence)
-}
-
 // ErrNotPeriodic is returned by Learn when the recording holds no tone
 // that repeats its cadence twice.
 var ErrNotPeriodic = errors.New("progress: learn: no periodic tone found")

@@ -90,6 +90,12 @@
 // FlashTime and reports EventHookComplete. FXO channels implement
 // hal.Gainer.
 //
+// A line can stand for an exchange or PBX whose tones are in no zone
+// table: Line.SetTone gives it its own tone for a signal (its busy tone
+// after the far end hangs up, its dial tone), and Line.SetBusyNumbers makes
+// numbers busy: dialling one gets busy tone DigitTimeout after the last
+// digit, with loop current kept, instead of the far-end party.
+//
 // # Caller ID
 //
 // The office sends caller ID itself (Line.RingWith, or LineOptions for

@@ -235,6 +235,9 @@ type Line struct {
 	currentBack time.Duration // > 0: loop current returns then
 	clearTone   tone.Signal
 
+	// The line's own tones and busy numbers (officetone.go).
+	custom officeCustom
+
 	// Caller ID.
 	senders  [cid.DTMF + 1]*cid.Sender
 	sender   *cid.Sender
@@ -269,7 +272,7 @@ func (l *Line) closed() {
 }
 
 func (l *Line) playLocked(sig tone.Signal) {
-	if t, ok := l.b.zone.Tones[sig]; ok {
+	if t, ok := l.toneLocked(sig); ok {
 		l.tones.Start(t)
 	} else {
 		l.tones.Stop()
@@ -470,7 +473,11 @@ func (l *Line) signal(t time.Duration) {
 		}
 	case LineDialling:
 		if !l.digitOn && l.pulses == 0 && !l.open && t-l.lastDigit >= DigitTimeout {
-			l.connectLocked()
+			if l.busyLocked() {
+				l.refuseBusyLocked()
+			} else {
+				l.connectLocked()
+			}
 		}
 	}
 	l.ringLocked(ring, t)

@@ -130,6 +130,7 @@ func NewHandler(o Options) http.Handler {
 	m.HandleFunc("GET /api/v1/groups", s.groups)
 	m.HandleFunc("GET /api/v1/cdr", s.cdr)
 	m.HandleFunc("POST /api/v1/config/check", s.configCheck)
+	m.HandleFunc("POST /api/v1/lines/{name}/learn-tone", s.learnTone)
 	m.HandleFunc("GET /api/v1/sim", s.simSnapshot)
 	m.HandleFunc("POST /api/v1/sim/{target}/{port}/{op}", s.simDo)
 	s.routeSecurity(m)

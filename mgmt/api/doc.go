@@ -13,6 +13,18 @@
 //	GET  /api/v1/cdr             []gateway.CDR, newest first; ?limit=N (0-10000),
 //	                             ?since= (RFC 3339, Unix seconds or a duration ago), ?number=
 //	POST /api/v1/config/check    body: a YAML configuration; answer {"ok":bool,"errors":[...]}
+//	POST /api/v1/lines/{name}/learn-tone
+//	                             body {"number","seconds","signal"}: seize the idle line,
+//	                             wait for dial tone, dial number (one that is busy),
+//	                             record seconds (default 8, 2-60), release, learn the
+//	                             tone; answer gateway.LearnedTone: {"line","number",
+//	                             "signature" (lines[].disconnect_tones syntax, e.g.
+//	                             "busy 480 Hz 300/200 ms"),"signal","freqs_hz",
+//	                             "cadence_ms","levels_db","level_dbm0","zone_tone",
+//	                             "seconds"}; 400 bad request, 404 unknown line (or a
+//	                             Gateway that is no ToneLearner), 409 line not idle,
+//	                             502 no dial tone or the call failed, 422 no periodic
+//	                             tone heard, 504 took longer than seconds + 90 s
 //	GET  /api/v1/sim             the simulated board's snapshot
 //	POST /api/v1/sim/{target}/{port}/{op}
 //	                             target phone: offhook onhook flash stop dial pulse play record

@@ -243,6 +243,7 @@ type Line struct {
 	DisconnectTone     bool          `yaml:"disconnect_tone"`
 	CPCQualify         time.Duration `yaml:"cpc_qualify"`
 	SilenceTimeout     time.Duration `yaml:"silence_timeout"`
+	DisconnectTones    []string      `yaml:"disconnect_tones"`
 }
 
 // setDefaults gives a new lines element its defaults: fixed inbound mode,
@@ -438,6 +439,7 @@ func (f *File) Gateway() gateway.Config {
 			RequireDialTone: l.RequireDialTone, DialToneWait: l.DialToneWait,
 			NoCPC: !l.DisconnectCPC, NoPolarityDisconnect: !l.DisconnectPolarity, NoToneDisconnect: !l.DisconnectTone,
 			CPCQualify: l.CPCQualify, SilenceTimeout: l.SilenceTimeout,
+			DisconnectTones: slices.Clone(l.DisconnectTones),
 		})
 	}
 	for _, r := range f.Routes {

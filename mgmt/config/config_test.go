@@ -131,7 +131,7 @@ func TestExampleParses(t *testing.T) {
 			ForwardNoAnswerDelay: 20 * time.Second}},
 		Lines: []gateway.LineConfig{{Span: 1, Chan: 5, Name: "pstn1", Group: "pstn", Inbound: "fixed",
 			Destination: "2001", RingsBeforeAnswer: 2, DialMode: "dtmf", CallerID: []string{"bellcore"},
-			DialToneWait: 3 * time.Second, CPCQualify: 250 * time.Millisecond}},
+			DialToneWait: 3 * time.Second, CPCQualify: 250 * time.Millisecond, DisconnectTones: []string{}}},
 		Routes: []gateway.Route{
 			{Pattern: "9x.", Source: "any", Time: []string{}, Account: "fxs1", Strip: 1, Lines: []string{}, Hunt: "linear",
 				CallingReplace: gateway.Replace{Match: "^0049", Replace: "0"}},
@@ -580,6 +580,7 @@ lines:
     disconnect_tone: false
     cpc_qualify: 400ms
     silence_timeout: 1m
+    disconnect_tones: ["busy 480 Hz 300/200 ms"]
 routes:
   - {pattern: "9x.T", lines: [l1], group: g, hunt: lru, strip: 1, prefix: "0"}
 `
@@ -603,7 +604,7 @@ routes:
 		Inbound: "twostage", DigitMap: "2xxx", RingsBeforeAnswer: 1, DialMode: "pulse", CallerID: []string{"etsi", "dtmf"},
 		AnswerPolarity: true, AnswerDelay: 20 * time.Second, RequireDialTone: true, DialToneWait: 2 * time.Second,
 		NoCPC: true, NoPolarityDisconnect: true, NoToneDisconnect: true, CPCQualify: 400 * time.Millisecond,
-		SilenceTimeout: time.Minute}
+		SilenceTimeout: time.Minute, DisconnectTones: []string{"busy 480 Hz 300/200 ms"}}
 	if len(g.Lines) != 1 || !reflect.DeepEqual(g.Lines[0], wantLine) {
 		t.Errorf("line %+v\nwant %+v", g.Lines, wantLine)
 	}

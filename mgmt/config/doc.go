@@ -127,6 +127,12 @@
 //	  .disconnect_tone       bool      busy/reorder tone clears the call       true
 //	  .cpc_qualify           duration  100ms-800ms; 0 = 250ms                  0s
 //	  .silence_timeout       duration  clear a silent call; 0 = never          0s
+//	  .disconnect_tones      [string]  tones of the line's exchange or PBX that no zone has,
+//	                                   clearing a call like busy/reorder (up to 8):
+//	                                   "SIGNAL FREQ[+FREQ] Hz ON/OFF[/ON/OFF] ms [LEVEL/.. dB]",
+//	                                   SIGNAL busy or congestion, e.g. "busy 480 Hz 300/200 ms";
+//	                                   POST /api/v1/lines/{name}/learn-tone or
+//	                                   `tipring line learn-tone` prints it
 //	routes[]                 list      routing table, first match wins         9x.T to group pstn
 //	  .called                string    called pattern: digit map or re:REGEXP
 //	  .pattern               string    older name of called (set one)

@@ -9,10 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"tipring/dsp/progress"
 	"tipring/gateway"
 	"tipring/sip/guard"
 	"tipring/telephony/fxs"
 )
+
+// MaxDisconnectTones bounds lines[].disconnect_tones: every tone is one
+// more pattern the line's detector tries on every frame of a call.
+const MaxDisconnectTones = 8
 
 // Backends lists the board backends the daemon knows.
 var Backends = []string{"sim", "dahdi"}
@@ -650,6 +655,14 @@ func (f *File) validateLines(chans map[[2]int]int, refAccount func(field, name s
 		}
 		if q := l.CPCQualify; q != 0 && (q < 100*time.Millisecond || q > 800*time.Millisecond) {
 			bad(p+".cpc_qualify", "%v is not in 100ms-800ms", q)
+		}
+		if len(l.DisconnectTones) > MaxDisconnectTones {
+			bad(p+".disconnect_tones", "%d tones, at most %d", len(l.DisconnectTones), MaxDisconnectTones)
+		}
+		for j, text := range l.DisconnectTones {
+			if _, err := progress.ParseSignature(text); err != nil {
+				bad(fmt.Sprintf("%s.disconnect_tones[%d]", p, j), "%s", strings.TrimPrefix(err.Error(), "progress: "))
+			}
 		}
 	}
 	return names, groups

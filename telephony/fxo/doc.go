@@ -43,7 +43,8 @@
 // Dial seizes the loop and waits for the zone's dial tone (its frequencies
 // holding most of the received power for 300 ms in total, so cadenced dial
 // tones count too); without dial tone within DialToneWait it dials blind,
-// or fails with Supervision.RequireDialTone. Digits go out as DTMF
+// or fails with Supervision.RequireDialTone (DialNeedTone fails without dial
+// tone whatever the supervision says). Digits go out as DTMF
 // (dsp/dtmf, the zone's send levels) or as loop-disconnect pulses (10 pps,
 // 60/40 break/make, 700 ms between digits; standard, Swedish or New Zealand
 // coding). The call is answered when the line reverses (answer supervision
@@ -65,8 +66,11 @@
 //   - a polarity reversal during a connected call;
 //   - busy or congestion tone of the zone, recognised by frequency and
 //     cadence (two full cycles, each burst and pause within 20 % or 60 ms
-//     of the zone's table), or by any ProgressDetector supplied in Config
-//     (dsp/progress with its learning mode fits through an adapter);
+//     of the zone's table), or by any ProgressDetector supplied in Config:
+//     NewProgress adds tones learnt from an unknown PBX (dsp/progress
+//     signatures, recognised by a dsp/progress Detector of the whole zone
+//     beside the built-in one, so the zone's ringback is not taken for a
+//     learnt tone that shares a frequency with it);
 //   - no received signal above SilenceLevelDBm0 for SilenceTimeout.
 //
 // # Port

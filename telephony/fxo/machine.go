@@ -126,6 +126,10 @@ type Event struct {
 	Tone     tone.Signal   // EvProgressTone; EvCollect with PlayTone
 	PlayTone bool          // EvCollect
 	Map      *digitmap.Map // EvCollect; nil = Machine.Map
+
+	// NeedDialTone (EvDial) fails the call without dial tone, whatever
+	// Supervision.RequireDialTone says.
+	NeedDialTone bool
 }
 
 // Reason says why a call ended or failed.
@@ -286,6 +290,10 @@ type Line struct {
 	Activity  time.Duration // last received activity (silence timeout)
 	Reversed  bool          // last polarity seen
 	Connected time.Duration // when the call was answered
+
+	// NeedDialTone: an outgoing call fails without dial tone
+	// (Event.NeedDialTone).
+	NeedDialTone bool
 }
 
 // collectState is the digit map used by a two-stage collection.
@@ -468,7 +476,7 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			return l, acts
 		}
 		l = Line{State: Seized, Outgoing: true, Number: ev.Number, Pulse: ev.Pulse, Reversed: l.Reversed,
-			Deadline: deadline(now, m.Timers.DialToneWait)}
+			NeedDialTone: ev.NeedDialTone, Deadline: deadline(now, m.Timers.DialToneWait)}
 		do(ActSeize)
 		return l, acts
 	case EvPolarity:
@@ -575,7 +583,7 @@ func (m *Machine) Step(l Line, ev Event, now time.Duration) (Line, []Action) {
 			acts = append(acts, Action{Kind: ActSendDigits, Number: l.Number, Pulse: l.Pulse})
 		case EvTick:
 			if l.Deadline != 0 && now >= l.Deadline {
-				if m.Supervision.RequireDialTone {
+				if m.Supervision.RequireDialTone || l.NeedDialTone {
 					acts = append(acts, Action{Kind: ActFailed, Reason: ReasonNoDialTone})
 					release()
 					break

@@ -294,3 +294,17 @@ func TestStateNames(t *testing.T) {
 		}
 	}
 }
+
+// TestDialNeedsDialTone: a dial that asks for dial tone fails without it
+// on a line that otherwise dials blind; one that does not ask dials blind.
+func TestDialNeedsDialTone(t *testing.T) {
+	m := testMachine(nil)
+	run(t, m, Line{}, []step{
+		{0, Event{Kind: EvDial, Number: "12", NeedDialTone: true}, Seized, []string{"seize"}},
+		{DefaultTimers.DialToneWait, tick(), Guard, []string{"failed(no-dial-tone)", "toneoff", "audiooff", "release"}},
+	})
+	run(t, m, Line{}, []step{
+		{0, Event{Kind: EvDial, Number: "12"}, Seized, []string{"seize"}},
+		{DefaultTimers.DialToneWait, tick(), Dialling, []string{"senddigits(12)"}},
+	})
+}

@@ -363,6 +363,20 @@ func (p *Port) Dial(number string, method DialMethod) {
 	p.event(Event{Kind: EvDial, Number: number, Pulse: pulse})
 }
 
+// DialNeedTone is Dial that fails with ReasonNoDialTone when no dial tone
+// comes within DialToneWait, whatever Supervision.RequireDialTone says
+// (tone learning must not dial blind into a line that is not there).
+func (p *Port) DialNeedTone(number string, method DialMethod) {
+	pulse := p.cfg.PulseDial
+	switch method {
+	case DialDTMF:
+		pulse = false
+	case DialPulse:
+		pulse = true
+	}
+	p.event(Event{Kind: EvDial, Number: number, Pulse: pulse, NeedDialTone: true})
+}
+
 // Answer seizes the ringing line: the call is connected and audio flows to
 // the attached leg.
 func (p *Port) Answer() { p.event(Event{Kind: EvAnswer}) }

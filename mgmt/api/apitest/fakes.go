@@ -24,6 +24,10 @@ type Gateway struct {
 	calls  []gateway.CallInfo
 	regs   []api.Registration
 	groups []gateway.GroupStatus // Groups (api.GroupLister)
+	// LearnTone (api.ToneLearner, learn.go).
+	learnReqs []LearnCall
+	learnRes  *gateway.LearnedTone
+	learnErr  error
 }
 
 // Started is the start time of NewGateway's fake.
