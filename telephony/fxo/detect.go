@@ -2,6 +2,7 @@ package fxo
 
 import (
 	"math"
+	"slices"
 
 	"tipring/dsp/tone"
 	"tipring/hal"
@@ -49,9 +50,9 @@ func newBank(freqs []float64) bank {
 	return b
 }
 
-// measure returns the frame's mean square and the summed mean square of
-// the bank's frequencies.
-func (b *bank) measure(x []int16) (total, tones float64) {
+// measure returns the frame's mean square, the summed mean square of the
+// bank's frequencies, and each frequency's own mean square in each.
+func (b *bank) measure(x []int16, each *[4]float64) (total, tones float64) {
 	if len(x) == 0 {
 		return 0, 0
 	}
@@ -67,8 +68,9 @@ func (b *bank) measure(x []int16) (total, tones float64) {
 			s2, s1 = s1, s0
 		}
 		// |X(f)|^2 scaled so that a sine of amplitude A gives A*A/2.
-		p := s1*s1 + s2*s2 - c*s1*s2
-		tones += 2 * p / float64(len(x)*len(x))
+		p := 2 * (s1*s1 + s2*s2 - c*s1*s2) / float64(len(x)*len(x))
+		each[i] = p
+		tones += p
 	}
 	return total / float64(len(x)), tones
 }
@@ -90,30 +92,77 @@ func toneFreqs(t tone.Tone) []float64 {
 	return out
 }
 
+// commonFreqs returns the frequencies that sound in every sounding
+// segment of t: a tone without one of them is not t (a lone 480 Hz is not
+// the us 480+620 Hz busy tone).
+func commonFreqs(t tone.Tone) []float64 {
+	var out []float64
+	first := true
+	for _, seg := range append(append([]tone.Segment(nil), t.First...), t.Loop...) {
+		if len(seg.Components) == 0 {
+			continue
+		}
+		var here []float64
+		for _, c := range seg.Components {
+			here = append(here, c.Freq)
+		}
+		if first {
+			out, first = here, false
+			continue
+		}
+		out = slices.DeleteFunc(out, func(f float64) bool { return !slices.Contains(here, f) })
+	}
+	return out
+}
+
 // toneDetector decides per frame whether a tone of known frequencies is
-// present: enough level, and most of the frame's power at the tone's
-// frequencies.
+// present: enough level, most of the frame's power at the tone's
+// frequencies, and every frequency the tone always has within
+// toneBalanceDB of the strongest.
 type toneDetector struct {
 	b        bank
+	need     [4]bool // bank frequencies that must sound
 	minPower float64
 }
 
 // Presence thresholds.
 const (
-	toneMinDBm0 = -40.0 // weakest tone component recognised
-	toneShare   = 0.55  // share of the frame power at the tone frequencies
+	toneMinDBm0   = -40.0 // weakest tone component recognised
+	toneShare     = 0.55  // share of the frame power at the tone frequencies
+	toneBalanceDB = 15.0  // how far below the strongest a required frequency may be
 )
 
-func newToneDetector(freqs []float64) toneDetector {
-	return toneDetector{b: newBank(freqs), minPower: powerOf(toneMinDBm0)}
+// newToneDetector detects a tone of t's frequencies (all of them when t
+// is nil: freqs alone).
+func newToneDetector(t tone.Tone) toneDetector {
+	freqs := toneFreqs(t)
+	d := toneDetector{b: newBank(freqs), minPower: powerOf(toneMinDBm0)}
+	common := commonFreqs(t)
+	for i, f := range freqs {
+		if i < len(d.need) {
+			d.need[i] = slices.Contains(common, f)
+		}
+	}
+	return d
 }
 
 func (d *toneDetector) present(x []int16) bool {
 	if d.b.n == 0 {
 		return false
 	}
-	total, tones := d.b.measure(x)
-	return tones >= d.minPower && tones >= toneShare*total
+	var each [4]float64
+	total, tones := d.b.measure(x, &each)
+	if tones < d.minPower || tones < toneShare*total {
+		return false
+	}
+	strongest := slices.Max(each[:d.b.n])
+	floor := strongest * math.Pow(10, -toneBalanceDB/10)
+	for i := 0; i < d.b.n; i++ {
+		if d.need[i] && each[i] < floor {
+			return false
+		}
+	}
+	return true
 }
 
 // dialToneDetector recognises the office's dial tone: the zone's dial
@@ -133,7 +182,7 @@ func newDialToneDetector(z *tone.Zone) *dialToneDetector {
 	d := &dialToneDetector{need: dialToneMinMs * hal.SamplesPerMs}
 	if z != nil {
 		if t, ok := z.Tones[tone.Dial]; ok {
-			d.td = newToneDetector(toneFreqs(t))
+			d.td = newToneDetector(t)
 			d.enabled = d.td.b.n > 0
 		}
 	}
@@ -178,7 +227,7 @@ type cadenceDetector struct {
 const confirmRuns = 4
 
 func newCadenceDetector(sig tone.Signal, t tone.Tone) *cadenceDetector {
-	d := &cadenceDetector{sig: sig, td: newToneDetector(toneFreqs(t))}
+	d := &cadenceDetector{sig: sig, td: newToneDetector(t)}
 	segs := append(append([]tone.Segment(nil), t.First...), t.Loop...)
 	for _, s := range segs {
 		if s.Dur <= 0 {

@@ -82,6 +82,40 @@ func TestE180BusyCongestionByZone(t *testing.T) {
 	}
 }
 
+// TestProgressNeedsEveryFrequency: one frequency of a dual tone, with
+// the dual tone's cadence, is not that tone: a lone 480 Hz at 250/250 ms
+// (or 300/200 ms, as an unknown PBX may send) and a lone 620 Hz at 500/500 ms
+// are neither us congestion nor us busy (480+620 Hz), and a
+// lone 350 Hz is not us dial tone (350+440 Hz). Both frequencies at once
+// are, even 10 dB apart.
+func TestProgressNeedsEveryFrequency(t *testing.T) {
+	z, _ := tone.LookupZone("us")
+	single := func(f float64, on, off time.Duration) tone.Tone {
+		return tone.Tone{Loop: []tone.Segment{
+			{Components: []tone.Component{{Freq: f, LevelDBm0: -24}}, Dur: on}, {Dur: off},
+		}}
+	}
+	p := NewZoneProgress(z)
+	for _, tn := range []tone.Tone{single(480, 250*time.Millisecond, 250*time.Millisecond), single(480, 300*time.Millisecond, 200*time.Millisecond), single(620, 500*time.Millisecond, 500*time.Millisecond)} {
+		p.Reset()
+		if at := playTone(t, tn, 8*time.Second, 160, func(f []int16) bool { _, ok := p.Process(f); return ok }); at >= 0 {
+			t.Errorf("lone %.0f Hz taken for a disconnect tone at %v", tn.Loop[0].Components[0].Freq, at)
+		}
+	}
+	uneven := tone.Tone{Loop: []tone.Segment{
+		{Components: []tone.Component{{Freq: 480, LevelDBm0: -20}, {Freq: 620, LevelDBm0: -30}}, Dur: 500 * time.Millisecond},
+		{Dur: 500 * time.Millisecond},
+	}}
+	p.Reset()
+	if at := playTone(t, uneven, 8*time.Second, 160, func(f []int16) bool { _, ok := p.Process(f); return ok }); at < 0 {
+		t.Error("busy tone with 620 Hz 10 dB below 480 Hz not recognised")
+	}
+	d := newDialToneDetector(z)
+	if at := playTone(t, tone.Tone{Loop: []tone.Segment{{Components: []tone.Component{{Freq: 350, LevelDBm0: -13}}}}}, 2*time.Second, 160, d.process); at >= 0 {
+		t.Errorf("lone 350 Hz taken for dial tone at %v", at)
+	}
+}
+
 // TestProgressIgnoresSpeechAndNoise: a talker-like signal (random bursts
 // of several frequencies) and white noise never clear a call.
 func TestProgressIgnoresSpeechAndNoise(t *testing.T) {
@@ -225,8 +259,9 @@ func TestBankLevel(t *testing.T) {
 	b := newBank([]float64{1000})
 	x := make([]int16, 160)
 	measure.Sine(x, 1000, -10, 0)
-	total, tones := b.measure(x)
-	if l := 10 * math.Log10(tones/powerOf(0)); math.Abs(l+10) > 0.2 {
+	var each [4]float64
+	total, tones := b.measure(x, &each)
+	if l := 10 * math.Log10(tones/powerOf(0)); math.Abs(l+10) > 0.2 || each[0] != tones {
 		t.Errorf("bank level %.2f dBm0, want -10", l)
 	}
 	if r := tones / total; r < 0.98 || r > 1.02 {
