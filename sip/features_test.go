@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -89,6 +90,7 @@ func TestRFC3261OptionsKeepalive(t *testing.T) {
 	})
 	p.serve()
 	cfg := dialConfig("udp:127.0.0.1:0", Account{Name: "fxs1", User: "2001", Proxy: "sip:" + p.addr})
+	cfg.Accounts = append(cfg.Accounts, Account{Name: "fxs2", User: "2002", Proxy: "sip:" + p.addr})
 	cfg.Keepalive = 300 * time.Millisecond
 	u, _ := startUA(t, cfg, newRecorder(nil))
 	waitUp := func(want bool) {
@@ -104,7 +106,7 @@ func TestRFC3261OptionsKeepalive(t *testing.T) {
 		t.Fatalf("server never up=%v: %+v", want, u.Servers())
 	}
 	waitUp(true)
-	if s := u.Servers()[0]; s.URI != "sip:"+p.addr || s.LastCode != 200 {
+	if s := u.Servers()[0]; s.URI != "sip:"+p.addr || s.LastCode != 200 || !slices.Equal(s.Accounts, []string{"fxs1", "fxs2"}) {
 		t.Errorf("status %+v", s)
 	}
 	alive.Store(false)

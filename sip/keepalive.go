@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 // OPTIONS (RFC 3261 11) every Config.Keepalive.
 type ServerStatus struct {
 	URI       string
+	Accounts  []string // the accounts (and trunks) that use the server
 	Up        bool      // the latest probe got a response (any status: the server is alive)
 	Since     time.Time // when Up last changed; zero before the first probe
 	LastCode  int       // status of the latest response, 0 after a timeout
@@ -23,7 +25,9 @@ func (u *UA) Servers() []ServerStatus {
 	out := make([]ServerStatus, 0, len(u.probes))
 	for _, p := range u.probes {
 		p.mu.Lock()
-		out = append(out, p.status)
+		st := p.status
+		st.Accounts = slices.Clone(st.Accounts)
+		out = append(out, st)
 		p.mu.Unlock()
 	}
 	return out
@@ -41,7 +45,7 @@ type prober struct {
 // newProbers lists the distinct registrars and proxies of the accounts.
 func newProbers(u *UA) []*prober {
 	var out []*prober
-	seen := map[string]bool{}
+	seen := map[string]*prober{}
 	for _, a := range u.cfg.accounts {
 		for _, s := range []*sipgo_sip.Uri{a.registrar, a.proxy} {
 			if s == nil {
@@ -50,11 +54,15 @@ func newProbers(u *UA) []*prober {
 			r := *s.Clone()
 			r.User = ""
 			k := r.String()
-			if seen[k] {
+			if p := seen[k]; p != nil {
+				if !slices.Contains(p.status.Accounts, a.Name) {
+					p.status.Accounts = append(p.status.Accounts, a.Name)
+				}
 				continue
 			}
-			seen[k] = true
-			out = append(out, &prober{ua: u, uri: &r, status: ServerStatus{URI: k}})
+			p := &prober{ua: u, uri: &r, status: ServerStatus{URI: k, Accounts: []string{a.Name}}}
+			seen[k] = p
+			out = append(out, p)
 		}
 	}
 	return out

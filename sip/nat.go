@@ -269,7 +269,7 @@ func newAccountProbers(u *UA) []*prober {
 			}
 			r := *s.Clone()
 			r.User = ""
-			out = append(out, &prober{ua: u, uri: &r, every: a.KeepalivePeriod, status: ServerStatus{URI: r.String()}})
+			out = append(out, &prober{ua: u, uri: &r, every: a.KeepalivePeriod, status: ServerStatus{URI: r.String(), Accounts: []string{a.Name}}})
 		}
 	}
 	return out

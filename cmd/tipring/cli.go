@@ -40,6 +40,7 @@ Commands:
   ports                            FXS/FXO ports and their state
   calls                            active calls
   registrations                    SIP account registrations
+  servers                          SIP registrars, proxies and trunks: up or down
   cdr [--limit N] [--number X] [--since T]
                                    recent call detail records (T: RFC 3339, Unix seconds or e.g. 1h)
   config check FILE...             validate configuration files (locally, no daemon needed)
@@ -215,6 +216,8 @@ func (c *cli) dispatch(args []string) error {
 		return c.calls(rest)
 	case "registrations", "regs":
 		return c.registrations(rest)
+	case "servers":
+		return c.servers(rest)
 	case "cdr":
 		return c.cdr(rest)
 	case "config":
@@ -463,6 +466,30 @@ func (c *cli) registrations(args []string) error {
 	row(w, "ACCOUNT", "AOR", "REGISTERED", "EXPIRES", "LAST ERROR")
 	for _, r := range regs {
 		row(w, r.Account, r.AOR, yesNo(r.Registered), fmtTime(r.Expires), r.LastError)
+	}
+	return w.Flush()
+}
+
+func (c *cli) servers(args []string) error {
+	if err := c.noArgs("servers", args); err != nil {
+		return err
+	}
+	var srv []api.Server
+	if done, err := c.get("/api/v1/servers", &srv); done || err != nil {
+		return err
+	}
+	if len(srv) == 0 {
+		fmt.Fprintln(c.stdout, "no SIP servers probed (sip.keepalive or an account's keepalive: options)")
+		return nil
+	}
+	w := c.table()
+	row(w, "SERVER", "ACCOUNTS", "UP", "SINCE", "LAST")
+	for _, s := range srv {
+		last := s.LastError
+		if s.LastCode != 0 {
+			last = strconv.Itoa(s.LastCode)
+		}
+		row(w, s.URI, strings.Join(s.Accounts, ","), yesNo(s.Up), fmtTime(s.Since), last)
 	}
 	return w.Flush()
 }

@@ -314,3 +314,26 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("-h: %d", code)
 	}
 }
+
+func TestServersView(t *testing.T) {
+	f := newFixture(t)
+	_, out, _ := runCLI("servers")
+	if !strings.Contains(out, "no SIP servers probed") {
+		t.Errorf("servers without any:\n%s", out)
+	}
+	f.gw.SetServers([]api.Server{
+		{URI: "sip:pbx.example.com", Accounts: []string{"fxs1", "fxs2"}, Up: true, LastCode: 200},
+		{URI: "sip:sbc.carrier.example", Accounts: []string{"carrier"}, LastError: "timeout"},
+	})
+	code, out, _ := runCLI("servers")
+	ls := lines(out)
+	if code != 0 || len(ls) != 3 {
+		t.Fatalf("servers (exit %d):\n%s", code, out)
+	}
+	if r := cols(ls[1]); r[0] != "sip:pbx.example.com" || r[1] != "fxs1,fxs2" || r[2] != "yes" || r[len(r)-1] != "200" {
+		t.Errorf("row %q", r)
+	}
+	if r := cols(ls[2]); r[2] != "no" || r[len(r)-1] != "timeout" {
+		t.Errorf("row %q", r)
+	}
+}

@@ -321,6 +321,13 @@ func (v gatewayView) Status() gateway.Status        { return v.g.Status() }
 func (v gatewayView) Ports() []gateway.PortStatus   { return v.g.Ports() }
 func (v gatewayView) Calls() []gateway.CallInfo     { return v.g.Calls() }
 func (v gatewayView) Groups() []gateway.GroupStatus { return v.g.Groups() }
+func (v gatewayView) Servers() []api.Server {
+	var out []api.Server
+	for _, s := range v.g.Servers() {
+		out = append(out, api.Server{URI: s.URI, Accounts: s.Accounts, Up: s.Up, Since: s.Since, LastCode: s.LastCode, LastError: s.LastError})
+	}
+	return out
+}
 func (v gatewayView) LearnTone(ctx context.Context, line string, req gateway.LearnRequest) (gateway.LearnedTone, error) {
 	return v.g.LearnTone(ctx, line, req)
 }

@@ -128,6 +128,7 @@ func NewHandler(o Options) http.Handler {
 	m.HandleFunc("GET /api/v1/calls", s.calls)
 	m.HandleFunc("GET /api/v1/registrations", s.registrations)
 	m.HandleFunc("GET /api/v1/groups", s.groups)
+	m.HandleFunc("GET /api/v1/servers", s.servers)
 	m.HandleFunc("GET /api/v1/cdr", s.cdr)
 	m.HandleFunc("POST /api/v1/config/check", s.configCheck)
 	m.HandleFunc("POST /api/v1/lines/{name}/learn-tone", s.learnTone)

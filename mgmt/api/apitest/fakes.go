@@ -18,12 +18,13 @@ import (
 
 // Gateway is a fake api.Gateway returning the values it holds.
 type Gateway struct {
-	mu     sync.Mutex
-	st     gateway.Status
-	ports  []gateway.PortStatus
-	calls  []gateway.CallInfo
-	regs   []api.Registration
-	groups []gateway.GroupStatus // Groups (api.GroupLister)
+	mu      sync.Mutex
+	st      gateway.Status
+	ports   []gateway.PortStatus
+	calls   []gateway.CallInfo
+	regs    []api.Registration
+	groups  []gateway.GroupStatus // Groups (api.GroupLister)
+	servers []api.Server          // Servers (api.ServerLister)
 	// LearnTone (api.ToneLearner, learn.go).
 	learnReqs []LearnCall
 	learnRes  *gateway.LearnedTone
@@ -93,6 +94,19 @@ func (g *Gateway) Groups() []gateway.GroupStatus {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return append([]gateway.GroupStatus(nil), g.groups...)
+}
+
+func (g *Gateway) Servers() []api.Server {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]api.Server(nil), g.servers...)
+}
+
+// SetServers replaces the SIP servers view.
+func (g *Gateway) SetServers(s []api.Server) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.servers = append([]api.Server(nil), s...)
 }
 
 // SetGroups replaces the hunt groups view.

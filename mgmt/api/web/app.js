@@ -91,6 +91,26 @@ function renderRegs(regs) {
   ]), 5, "no SIP accounts");
 }
 
+function renderServers(srv) {
+  fill($("servers"), srv.map((s) => [
+    s.uri, (s.accounts || []).join(", "), yesno(s.up),
+    fmtTime(s.since), s.last_code ? String(s.last_code) : (s.last_error || ""),
+  ]), 5, "no servers probed");
+}
+
+function renderGroups(groups) {
+  fill($("groups"), groups.map((g) => [
+    g.name, g.strategy,
+    (g.members || []).map((m) => m.port + (m.free ? "" : " (busy)")).join(", "),
+  ]), 3, "no hunt groups");
+}
+
+// optional fetches a view the daemon may not offer (404) and renders it.
+async function optional(path, render, tbody, cols, what) {
+  try { render(await getJSON(path)); }
+  catch (e) { fill($(tbody), [], cols, e.status === 404 ? "no " + what : what + ": " + e.message); }
+}
+
 function renderCDR(cdrs) {
   fill($("cdr"), cdrs.map((c) => [
     fmtTime(c.start), c.from, c.to, c.direction, c.disposition, fmtDur(c.duration_s),
@@ -107,6 +127,8 @@ async function refresh() {
       getJSON("/api/v1/calls"), getJSON("/api/v1/registrations"),
     ]);
     renderStatus(st); renderPorts(ports); renderCalls(calls); renderRegs(regs);
+    await optional("/api/v1/servers", renderServers, "servers", 5, "SIP servers");
+    await optional("/api/v1/groups", renderGroups, "groups", 3, "hunt groups");
     try { renderCDR(await getJSON("/api/v1/cdr?limit=20")); }
     catch (e) { fill($("cdr"), [], 9, e.status === 404 ? "no CDR store" : "CDR: " + e.message); }
     if (simAvailable !== false) {
