@@ -137,6 +137,15 @@ type call struct {
 	// presented says a route rewrote the calling number: from is what
 	// the called party is shown.
 	presented bool
+	// xfer marks a call the gateway joined by transfer (xfer.go); next is
+	// the call a transferred call's SIP leg and line now belong to;
+	// stopTone ends the ringback played to a waiting SIP party.
+	xfer     bool
+	next     *call
+	stopTone func()
+	// divs are the diversions the call went through, most recent first
+	// (an incoming SIP call's own, then our forwards).
+	divs []sip.Diversion
 }
 
 // maxForwards bounds a chain of local forwards.
@@ -427,6 +436,12 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 		if c == nil {
 			return
 		}
+		if c.xfer {
+			if c.b == p && c.answer.IsZero() {
+				g.xferJoin(c)
+			}
+			return
+		}
 		if c.recall {
 			c.recall = false
 			p.p.Attach(c.leg(p))
@@ -440,6 +455,10 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 		g.portHungUp(p)
 	case fxs.NoteNoAnswer:
 		if c == nil {
+			return
+		}
+		if c.xfer {
+			g.xferClear(c, "no answer")
 			return
 		}
 		if c.recall {
@@ -765,15 +784,18 @@ func (g *Gateway) portHungUp(p *port) {
 // answered, blind while it still rings. Both parties must be local ports;
 // SIP parties need REFER (see the report in doc.go).
 func (g *Gateway) transfer(p *port, held, consult *call) bool {
-	if held.sc != nil || consult.sc != nil {
+	if held.sc != nil && consult.sc != nil && held.ln == nil && consult.ln == nil {
 		return g.transferSIP(p, held, consult)
+	}
+	if held.sc != nil || consult.sc != nil || held.ln != nil || consult.ln != nil {
+		return g.transferMixed(p, held, consult)
 	}
 	x, y := held.other(p), consult.other(p)
 	if x == nil || y == nil || x == y {
 		return false
 	}
 	attended := !consult.answer.IsZero()
-	nc := g.newCall("local", held.from, consult.to)
+	nc := g.newCall("transfer", held.from, consult.to)
 	if x == held.b {
 		nc.from = x.cfg.Extension
 	}
@@ -888,14 +910,19 @@ func (g *Gateway) watch(c *call, sc *sip.Call) {
 		g.post(func() { g.onSIPEvent(c, ev) })
 	}
 	g.post(func() {
-		if !c.ended {
+		if c := c.current(); !c.ended {
 			g.onSIPEvent(c, sip.Event{Kind: sip.EventEnded})
 		}
 	})
 }
 
 func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
+	c = c.current()
 	if c.ended {
+		return
+	}
+	if c.xfer {
+		g.xferSIPEvent(c, ev)
 		return
 	}
 	switch ev.Kind {
@@ -1009,6 +1036,10 @@ func (g *Gateway) endCall(c *call, cause string) {
 		return
 	}
 	c.ended = true
+	if c.stopTone != nil {
+		c.stopTone()
+		c.stopTone = nil
+	}
 	for _, p := range []*port{c.a, c.b} {
 		if p == nil {
 			continue

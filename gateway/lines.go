@@ -308,6 +308,9 @@ func dialable(number string) bool {
 // held).
 func (g *Gateway) onLineNote(ln *line, n fxo.Note) {
 	c := ln.call
+	if c != nil && c.xfer && g.xferLineNote(c, n) {
+		return
+	}
 	switch n.Kind {
 	case fxo.NoteIncoming:
 		g.lineIncoming(ln, n)
