@@ -96,6 +96,9 @@ func (g *Gateway) transferMixed(p *port, held, consult *call) bool {
 		consult.cancelled = true
 	}
 	p.call, p.held, p.conf = nil, nil, false
+	// The phone leaves: its loop must no longer feed a media session or a
+	// line the other party takes over.
+	p.p.Attach(nil)
 	g.endCall(held, "transferred")
 	g.endCall(consult, "transferred")
 	if nc.a != nil {
