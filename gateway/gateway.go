@@ -190,6 +190,9 @@ func New(o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: dial plan: %w", err)
 	}
+	if _, err := ParseDiversionFormat(cfg.DiversionFormat); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
 	g := &Gateway{
 		cfg:          cfg,
 		board:        o.Board,
@@ -469,7 +472,7 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 			return
 		}
 		p.call = nil
-		if p.fwdNoAnswer != "" && g.forward(c, p, p.fwdNoAnswer) {
+		if p.fwdNoAnswer != "" && g.forward(c, p, p.fwdNoAnswer, "no-answer") {
 			return
 		}
 		if c.a != nil {
@@ -526,8 +529,9 @@ func (g *Gateway) tell(p *port, c *call, active func()) {
 	}
 }
 
-// dial routes a number dialled on port p.
-func (g *Gateway) dial(p *port, number string) {
+// dial routes a number dialled on port p; divs are the diversions of a
+// call forwarded from p's earlier call (sent on a SIP call it places).
+func (g *Gateway) dial(p *port, number string, divs ...sip.Diversion) {
 	from := p.cfg.Extension
 	if from == "" {
 		from = p.name()
@@ -549,7 +553,7 @@ func (g *Gateway) dial(p *port, number string) {
 		g.offer(c, dst)
 		return
 	}
-	g.dialRoute(p, from, number)
+	g.dialRoute(p, from, number, divs)
 }
 
 // offer presents call c (local or inbound) to port dst: forwarded when dst
@@ -558,10 +562,16 @@ func (g *Gateway) dial(p *port, number string) {
 func (g *Gateway) offer(c *call, dst *port) {
 	c.b = dst
 	c.dstLeg = dst.name()
-	if dst.fwdAlways != "" && g.forward(c, dst, dst.fwdAlways) {
+	if dst.fwdAlways != "" && g.forward(c, dst, dst.fwdAlways, "unconditional") {
 		return
 	}
 	if dst.dnd {
+		g.busy(c, dst)
+		return
+	}
+	if dst.call == nil && dst.held == nil && dst.waiting == nil && dst.p.OffHook() {
+		// Off hook without a call (dialling, or tones after a call): busy
+		// now, before a SIP caller is told the phone rings.
 		g.busy(c, dst)
 		return
 	}
@@ -596,7 +606,7 @@ func (g *Gateway) offer(c *call, dst *port) {
 
 // busy ends call c that found port p busy, unless p forwards on busy.
 func (g *Gateway) busy(c *call, p *port) {
-	if p.fwdBusy != "" && g.forward(c, p, p.fwdBusy) {
+	if p.fwdBusy != "" && g.forward(c, p, p.fwdBusy, "user-busy") {
 		return
 	}
 	if c.a != nil {
@@ -607,49 +617,6 @@ func (g *Gateway) busy(c *call, p *port) {
 	}
 	c.state = "busy"
 	g.endCall(c, "busy")
-}
-
-// forward sends call c, offered to port from, on to number. A local
-// extension is offered the call; a local caller's call to any other number
-// is placed anew from the caller's port. A SIP caller learns about it
-// when the SIP leg can say so (181 Call Is Being Forwarded).
-func (g *Gateway) forward(c *call, from *port, number string) bool {
-	if c.fwdHops >= maxForwards {
-		g.log.Warn("forward loop", "call", c.id, "to", number)
-		return false
-	}
-	dst, local := g.byExt[number]
-	if !local && (c.a == nil || c.sc != nil) {
-		// An inbound SIP call forwarded to a SIP destination needs a
-		// SIP-to-SIP bridge or a 302; not offered yet.
-		return false
-	}
-	c.fwdHops++
-	c.fwdFrom = from.cfg.Extension
-	if from.call == c {
-		from.call = nil
-	}
-	if from.waiting == c {
-		from.waiting = nil
-	}
-	if c.sc != nil && c.sc.Incoming() {
-		// 181 with a Diversion header naming the forwarding extension
-		// (RFC 5806).
-		if err := c.sc.Forwarded("<tel:" + from.cfg.Extension + ">;reason=unconditional"); err != nil {
-			g.log.Warn("181 failed", "call", c.id, "err", err)
-		}
-	}
-	g.log.Info("call forwarded", "call", c.id, "by", from.cfg.Extension, "to", number)
-	if local {
-		c.to = number
-		g.offer(c, dst)
-		return true
-	}
-	caller := c.a
-	c.state = "forwarded"
-	g.endCall(c, "forwarded")
-	g.dial(caller, number)
-	return true
 }
 
 // featureCode carries out a star code dialled on p; false if number is
@@ -1023,6 +990,7 @@ func (g *Gateway) OnIncoming(account string, sc *sip.Call) {
 		c.sc = sc
 		c.srcLeg = r.URI
 		g.log.Info("inbound call", "call", c.id, "from", r.Number, "to", p.name())
+		g.logDiverted(c)
 		g.offer(c, p)
 		if !c.ended {
 			go g.watch(c, sc)

@@ -507,7 +507,8 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 	}
 	c.dstLeg = target
 	sc, err := g.ua.DialWith(context.Background(), account, target,
-		sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName}})
+		sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName},
+			Diversions: c.divs, DiversionFormat: g.diversionFormat()})
 	if err != nil {
 		g.log.Warn("pstn to sip failed", "to", target, "err", err)
 		c.state = "failed"
