@@ -50,9 +50,8 @@
 // no-answer. A phone's or PSTN line's call forwarded to SIP carries the
 // diversions (ours in front of those an incoming SIP call arrived with;
 // the same port again counts up) as Config.DiversionFormat says: a
-// Diversion header, History-Info (RFC 7044) or both. An off-hook phone
-// without a call is busy at once, so a SIP caller never sees 180 first.
-// Incoming diversions are logged (the CDR has no field for them).
+// Diversion header, History-Info (RFC 7044) or both. Incoming diversions
+// are logged (the CDR has no field for them).
 //
 // Routing table (routing.go): a number dialled on an FXS port that is not
 // a local extension, a number a PSTN line routes, and an incoming SIP call

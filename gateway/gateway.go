@@ -569,12 +569,6 @@ func (g *Gateway) offer(c *call, dst *port) {
 		g.busy(c, dst)
 		return
 	}
-	if dst.call == nil && dst.held == nil && dst.waiting == nil && dst.p.OffHook() {
-		// Off hook without a call (dialling, or tones after a call): busy
-		// now, before a SIP caller is told the phone rings.
-		g.busy(c, dst)
-		return
-	}
 	o := fxs.Offer{CallerID: g.callerID(c), Cadence: g.cadence(c)}
 	if dst.call != nil || dst.held != nil || dst.waiting != nil {
 		if dst.cw && dst.waiting == nil && dst.held == nil && !dst.conf && dst.call != nil && !dst.call.answer.IsZero() {
