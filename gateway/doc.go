@@ -22,11 +22,36 @@
 //
 // SIP message waiting (OnMWI, sip.MWIHandler) reaches the port bound to
 // the account (lamp, on-hook VMWI message, stutter dial tone). Transfer
-// by hang-up with SIP parties uses REFER (sipapi.go transferSIP): Replaces
-// for an attended transfer, a plain REFER after cancelling a ringing
-// consultation call; the port is freed at once and the calls end with the
-// far ends' BYE. A flash from a SIP party (RFC 4733 event 16 or INFO)
-// bridged to a PSTN line flashes the line (lineLeg in bridge.go).
+// by hang-up (flash, dial, hang up) works for every pair of parties a
+// phone can hold and consult. Two SIP parties are handed to each other
+// with REFER (sipapi.go transferSIP): Replaces for an attended transfer, a
+// plain REFER after cancelling a ringing consultation call; the port is
+// freed at once and the calls end with the far ends' BYE. Any other pair
+// (phone, SIP call, PSTN line; xfer.go) the gateway joins itself: the
+// held party's SIP media or line is attached to the other phone's channel
+// loop, or a SIP call's media to the line's loop (lineLeg). A consultation
+// target still ringing (blind transfer) is joined when it answers, the
+// held party hearing ringback meanwhile (a phone or line from a tone leg,
+// a SIP party from a wall-clocked player); an answered target or a line
+// (whose own progress tones the held party then hears) is joined at once.
+// Two lines are not joined. The old calls end with cause "transferred"
+// and the joined call gets a record of its own with direction "transfer".
+// A flash from a SIP party (RFC 4733 event 16 or INFO) bridged to a PSTN
+// line flashes the line (lineLeg in bridge.go).
+//
+// Forwarding (forward.go): a call a port forwards (always, busy, no
+// answer) to a number that is not an extension is routed as if dialled on
+// that port. An incoming SIP call forwarded to a SIP destination is
+// redirected (302 with the route's target as Contact and a Diversion
+// header naming the port, RFC 5806; a bare-number target becomes a tel:
+// URI); forwarded to a phone or a PSTN line it stays with us and the
+// caller gets 181 with Diversion and Call-Info purpose=forwarding naming
+// who forwarded and to whom. Reasons are unconditional, user-busy and
+// no-answer. A phone's or PSTN line's call forwarded to SIP carries the
+// diversions (ours in front of those an incoming SIP call arrived with;
+// the same port again counts up) as Config.DiversionFormat says: a
+// Diversion header, History-Info (RFC 7044) or both. Incoming diversions
+// are logged (the CDR has no field for them).
 //
 // Routing table (routing.go): a number dialled on an FXS port that is not
 // a local extension, a number a PSTN line routes, and an incoming SIP call

@@ -137,6 +137,15 @@ type call struct {
 	// presented says a route rewrote the calling number: from is what
 	// the called party is shown.
 	presented bool
+	// xfer marks a call the gateway joined by transfer (xfer.go); next is
+	// the call a transferred call's SIP leg and line now belong to;
+	// stopTone ends the ringback played to a waiting SIP party.
+	xfer     bool
+	next     *call
+	stopTone func()
+	// divs are the diversions the call went through, most recent first
+	// (an incoming SIP call's own, then our forwards).
+	divs []sip.Diversion
 }
 
 // maxForwards bounds a chain of local forwards.
@@ -180,6 +189,9 @@ func New(o Options) (*Gateway, error) {
 	dm, err := digitmap.Parse(cfg.DigitMap)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: dial plan: %w", err)
+	}
+	if _, err := ParseDiversionFormat(cfg.DiversionFormat); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
 		cfg:          cfg,
@@ -427,6 +439,12 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 		if c == nil {
 			return
 		}
+		if c.xfer {
+			if c.b == p && c.answer.IsZero() {
+				g.xferJoin(c)
+			}
+			return
+		}
 		if c.recall {
 			c.recall = false
 			p.p.Attach(c.leg(p))
@@ -442,6 +460,10 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 		if c == nil {
 			return
 		}
+		if c.xfer {
+			g.xferClear(c, "no answer")
+			return
+		}
 		if c.recall {
 			g.hangupFrom(p, c)
 			return
@@ -450,7 +472,7 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 			return
 		}
 		p.call = nil
-		if p.fwdNoAnswer != "" && g.forward(c, p, p.fwdNoAnswer) {
+		if p.fwdNoAnswer != "" && g.forward(c, p, p.fwdNoAnswer, "no-answer") {
 			return
 		}
 		if c.a != nil {
@@ -507,8 +529,9 @@ func (g *Gateway) tell(p *port, c *call, active func()) {
 	}
 }
 
-// dial routes a number dialled on port p.
-func (g *Gateway) dial(p *port, number string) {
+// dial routes a number dialled on port p; divs are the diversions of a
+// call forwarded from p's earlier call (sent on a SIP call it places).
+func (g *Gateway) dial(p *port, number string, divs ...sip.Diversion) {
 	from := p.cfg.Extension
 	if from == "" {
 		from = p.name()
@@ -530,7 +553,7 @@ func (g *Gateway) dial(p *port, number string) {
 		g.offer(c, dst)
 		return
 	}
-	g.dialRoute(p, from, number)
+	g.dialRoute(p, from, number, divs)
 }
 
 // offer presents call c (local or inbound) to port dst: forwarded when dst
@@ -539,7 +562,7 @@ func (g *Gateway) dial(p *port, number string) {
 func (g *Gateway) offer(c *call, dst *port) {
 	c.b = dst
 	c.dstLeg = dst.name()
-	if dst.fwdAlways != "" && g.forward(c, dst, dst.fwdAlways) {
+	if dst.fwdAlways != "" && g.forward(c, dst, dst.fwdAlways, "unconditional") {
 		return
 	}
 	if dst.dnd {
@@ -577,7 +600,7 @@ func (g *Gateway) offer(c *call, dst *port) {
 
 // busy ends call c that found port p busy, unless p forwards on busy.
 func (g *Gateway) busy(c *call, p *port) {
-	if p.fwdBusy != "" && g.forward(c, p, p.fwdBusy) {
+	if p.fwdBusy != "" && g.forward(c, p, p.fwdBusy, "user-busy") {
 		return
 	}
 	if c.a != nil {
@@ -588,49 +611,6 @@ func (g *Gateway) busy(c *call, p *port) {
 	}
 	c.state = "busy"
 	g.endCall(c, "busy")
-}
-
-// forward sends call c, offered to port from, on to number. A local
-// extension is offered the call; a local caller's call to any other number
-// is placed anew from the caller's port. A SIP caller learns about it
-// when the SIP leg can say so (181 Call Is Being Forwarded).
-func (g *Gateway) forward(c *call, from *port, number string) bool {
-	if c.fwdHops >= maxForwards {
-		g.log.Warn("forward loop", "call", c.id, "to", number)
-		return false
-	}
-	dst, local := g.byExt[number]
-	if !local && (c.a == nil || c.sc != nil) {
-		// An inbound SIP call forwarded to a SIP destination needs a
-		// SIP-to-SIP bridge or a 302; not offered yet.
-		return false
-	}
-	c.fwdHops++
-	c.fwdFrom = from.cfg.Extension
-	if from.call == c {
-		from.call = nil
-	}
-	if from.waiting == c {
-		from.waiting = nil
-	}
-	if c.sc != nil && c.sc.Incoming() {
-		// 181 with a Diversion header naming the forwarding extension
-		// (RFC 5806).
-		if err := c.sc.Forwarded("<tel:" + from.cfg.Extension + ">;reason=unconditional"); err != nil {
-			g.log.Warn("181 failed", "call", c.id, "err", err)
-		}
-	}
-	g.log.Info("call forwarded", "call", c.id, "by", from.cfg.Extension, "to", number)
-	if local {
-		c.to = number
-		g.offer(c, dst)
-		return true
-	}
-	caller := c.a
-	c.state = "forwarded"
-	g.endCall(c, "forwarded")
-	g.dial(caller, number)
-	return true
 }
 
 // featureCode carries out a star code dialled on p; false if number is
@@ -765,15 +745,18 @@ func (g *Gateway) portHungUp(p *port) {
 // answered, blind while it still rings. Both parties must be local ports;
 // SIP parties need REFER (see the report in doc.go).
 func (g *Gateway) transfer(p *port, held, consult *call) bool {
-	if held.sc != nil || consult.sc != nil {
+	if held.sc != nil && consult.sc != nil && held.ln == nil && consult.ln == nil {
 		return g.transferSIP(p, held, consult)
+	}
+	if held.sc != nil || consult.sc != nil || held.ln != nil || consult.ln != nil {
+		return g.transferMixed(p, held, consult)
 	}
 	x, y := held.other(p), consult.other(p)
 	if x == nil || y == nil || x == y {
 		return false
 	}
 	attended := !consult.answer.IsZero()
-	nc := g.newCall("local", held.from, consult.to)
+	nc := g.newCall("transfer", held.from, consult.to)
 	if x == held.b {
 		nc.from = x.cfg.Extension
 	}
@@ -888,14 +871,19 @@ func (g *Gateway) watch(c *call, sc *sip.Call) {
 		g.post(func() { g.onSIPEvent(c, ev) })
 	}
 	g.post(func() {
-		if !c.ended {
+		if c := c.current(); !c.ended {
 			g.onSIPEvent(c, sip.Event{Kind: sip.EventEnded})
 		}
 	})
 }
 
 func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
+	c = c.current()
 	if c.ended {
+		return
+	}
+	if c.xfer {
+		g.xferSIPEvent(c, ev)
 		return
 	}
 	switch ev.Kind {
@@ -996,6 +984,7 @@ func (g *Gateway) OnIncoming(account string, sc *sip.Call) {
 		c.sc = sc
 		c.srcLeg = r.URI
 		g.log.Info("inbound call", "call", c.id, "from", r.Number, "to", p.name())
+		g.logDiverted(c)
 		g.offer(c, p)
 		if !c.ended {
 			go g.watch(c, sc)
@@ -1009,6 +998,10 @@ func (g *Gateway) endCall(c *call, cause string) {
 		return
 	}
 	c.ended = true
+	if c.stopTone != nil {
+		c.stopTone()
+		c.stopTone = nil
+	}
 	for _, p := range []*port{c.a, c.b} {
 		if p == nil {
 			continue

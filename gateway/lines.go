@@ -320,6 +320,9 @@ func (g *Gateway) onLineNote(ln *line, n fxo.Note) {
 		return
 	}
 	c := ln.call
+	if c != nil && c.xfer && g.xferLineNote(c, n) {
+		return
+	}
 	switch n.Kind {
 	case fxo.NoteIncoming:
 		g.lineIncoming(ln, n)
@@ -516,7 +519,8 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 	}
 	c.dstLeg = target
 	sc, err := g.ua.DialWith(context.Background(), account, target,
-		sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName}})
+		sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName},
+			Diversions: c.divs, DiversionFormat: g.diversionFormat()})
 	if err != nil {
 		g.log.Warn("pstn to sip failed", "to", target, "err", err)
 		c.state = "failed"

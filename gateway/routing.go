@@ -292,7 +292,7 @@ func (rt *route) callingNumber(n string) (out string, changed bool) {
 
 // dialRoute routes a number dialled on port p that is not a local
 // extension through the routing table.
-func (g *Gateway) dialRoute(p *port, from, number string) {
+func (g *Gateway) dialRoute(p *port, from, number string, divs []sip.Diversion) {
 	rt, ok := g.findRoute(g.portOrigin(p), from, number)
 	fail := func(dir, state, cause string, tone func()) {
 		c := g.newCall(dir, from, number)
@@ -332,7 +332,7 @@ func (g *Gateway) dialRoute(p *port, from, number string) {
 		c.dstLeg = target
 		c.consult = p.held != nil
 		p.call = c
-		sc, err := g.dialSIP(account, target, from, presented)
+		sc, err := g.dialSIP(account, target, from, presented, divs)
 		if err != nil {
 			g.log.Warn("outbound call failed", "to", target, "err", err)
 			p.p.Congestion()
@@ -348,10 +348,15 @@ func (g *Gateway) dialRoute(p *port, from, number string) {
 }
 
 // dialSIP places a SIP call through account to target, presenting from
-// as the caller when a route rewrote it, else the account's identity.
-func (g *Gateway) dialSIP(account, target, from string, presented bool) (*sip.Call, error) {
-	if presented {
-		return g.ua.DialWith(context.Background(), account, target, sip.DialOptions{From: sip.Party{Number: from}})
+// as the caller when a route rewrote it, else the account's identity; a
+// forwarded call carries its diversions (Config.DiversionFormat).
+func (g *Gateway) dialSIP(account, target, from string, presented bool, divs []sip.Diversion) (*sip.Call, error) {
+	if presented || len(divs) > 0 {
+		o := sip.DialOptions{Diversions: divs, DiversionFormat: g.diversionFormat()}
+		if presented {
+			o.From = sip.Party{Number: from}
+		}
+		return g.ua.DialWith(context.Background(), account, target, o)
 	}
 	return g.ua.Dial(context.Background(), account, target)
 }
@@ -396,6 +401,7 @@ func (g *Gateway) routeIncoming(account string, sc *sip.Call) bool {
 		c.srcLeg = r.URI
 		c.presented = presented
 		g.log.Info("inbound call routed", "call", c.id, "account", account, "from", from, "to", n, "port", dst.name())
+		g.logDiverted(c)
 		g.offer(c, dst)
 		if !c.ended {
 			go g.watch(c, sc)

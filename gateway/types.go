@@ -60,6 +60,11 @@ type Config struct {
 	// TimeZone is the IANA zone Route.Time is read in ("" = the system's
 	// local time).
 	TimeZone string
+	// DiversionFormat is how a call a phone forwards to a SIP destination
+	// tells the next hop who forwarded it and why: "diversion" (RFC 5806
+	// Diversion header; "" is the same), "history-info" (RFC 7044
+	// History-Info) or "both".
+	DiversionFormat string
 }
 
 // PortConfig configures one FXS port.
