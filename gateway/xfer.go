@@ -178,7 +178,7 @@ func (g *Gateway) xferJoin(c *call) {
 	case c.sc != nil:
 		c.legs = nil
 		if m := c.sc.Media(); m != nil {
-			leg := newMediaLeg(m)
+			leg := sipLeg(c.sc, m)
 			c.legs = map[*port]fxs.AudioLeg{ph: leg}
 			ph.p.Attach(leg)
 		}
