@@ -90,6 +90,10 @@ type SIP struct {
 	// DNSServer is the "ip:port" resolver for NAPTR/SRV/A lookups ("" =
 	// /etc/resolv.conf).
 	DNSServer string `yaml:"dns_server"`
+	// DiversionFormat is how a call the gateway forwards to SIP says who
+	// diverted it: diversion (RFC 5806, default), history-info (RFC 7044)
+	// or both.
+	DiversionFormat string `yaml:"diversion_format"`
 }
 
 // SIPTLS configures the SIP TLS transport (sips: URIs, tls: listeners).
@@ -415,6 +419,7 @@ func (f *File) Gateway() gateway.Config {
 		FlashMax:        f.FXS.FlashMax,
 		PulseDialing:    f.FXS.PulseDialing,
 		EchoTail:        f.Echo.Tail,
+		DiversionFormat: f.SIP.DiversionFormat,
 		EchoOff:         f.Echo.Off,
 	}
 	for _, p := range f.Ports {

@@ -138,8 +138,9 @@ func TestExampleParses(t *testing.T) {
 			{Pattern: "0x.T", Group: "pstn", Hunt: "roundrobin", Strip: 1},
 			{Pattern: "600", Group: "sales"},
 		},
-		Groups:   []gateway.GroupConfig{{Name: "sales", Strategy: "linear", Members: []gateway.GroupMember{{Port: "2001"}}}},
-		TimeZone: "Europe/Berlin",
+		Groups:          []gateway.GroupConfig{{Name: "sales", Strategy: "linear", Members: []gateway.GroupMember{{Port: "2001"}}}},
+		TimeZone:        "Europe/Berlin",
+		DiversionFormat: "diversion",
 	}
 	if !reflect.DeepEqual(g, want) {
 		t.Errorf("Gateway() =\n%+v\nwant\n%+v", g, want)
@@ -276,6 +277,7 @@ func TestBrokenFiles(t *testing.T) {
 		{"public host", "sip:\n  public_host: nat.example.com\n", 2, "sip.public_host", "not an IP address"},
 		{"options keepalive", "sip:\n  keepalive: -5s\n", 2, "sip.keepalive", "want 1s or more"},
 		{"dns server", "sip:\n  dns_server: 127.0.0.1\n", 2, "sip.dns_server", "not ip:port"},
+		{"diversion format", "sip:\n  diversion_format: rpid\n", 2, "sip.diversion_format", "not diversion, history-info or both"},
 		{"peers without trunk", "accounts:\n  - name: a\n    user: \"1\"\n    peers: [127.0.0.1]\n", 2, "accounts[0].trunk", "need trunk: true"},
 		{"bad peer", "accounts:\n  - name: a\n    trunk: true\n    peers: [\"10.0.0.0/33\"]\n", 4, "accounts[0].peers[0]", "not an IP address or CIDR"},
 		{"inbound half", "accounts:\n  - name: a\n    trunk: true\n    inbound_user: x\n", 4, "accounts[0].inbound_user", "go together"},

@@ -32,6 +32,7 @@
 //	sip.public_host          string    public IP for Contact/SDP behind NAT    "" (learn via rport)
 //	sip.keepalive            duration  OPTIONS ping period (up/down state)     0 (off)
 //	sip.dns_server           string    resolver ip:port for NAPTR/SRV/A         /etc/resolv.conf
+//	sip.diversion_format     string    diversion, history-info, both           diversion
 //	security.off             bool      run SIP without the guard               false
 //	security.failure_limit   int       failures that block, 0-10000            5
 //	security.failure_window  duration  sliding window of failures              1m

@@ -444,6 +444,9 @@ func (f *File) validateSIP(bad func(field, format string, args ...any)) {
 	if s.Keepalive < 0 || (s.Keepalive > 0 && s.Keepalive < time.Second) {
 		bad("sip.keepalive", "%v: want 1s or more (0 = off)", s.Keepalive)
 	}
+	if _, err := gateway.ParseDiversionFormat(s.DiversionFormat); err != nil {
+		bad("sip.diversion_format", "%q is not diversion, history-info or both", s.DiversionFormat)
+	}
 	if s.DNSServer != "" {
 		if _, err := netip.ParseAddrPort(s.DNSServer); err != nil {
 			bad("sip.dns_server", "%q is not ip:port", s.DNSServer)
