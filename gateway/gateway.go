@@ -537,20 +537,7 @@ func (g *Gateway) dial(p *port, number string, divs ...sip.Diversion) {
 		from = p.name()
 	}
 	if dst, ok := g.byExt[number]; ok {
-		c := g.newCall("local", from, number)
-		c.a = p
-		c.srcLeg = p.name()
-		c.consult = p.held != nil
-		p.call = c
-		if dst == p {
-			p.p.Busy()
-			c.state = "busy"
-			g.endCall(c, "busy")
-			return
-		}
-		p.p.Ringback()
-		g.log.Info("local call", "call", c.id, "from", from, "to", number)
-		g.offer(c, dst)
+		g.localCall(p, from, number, dst, false)
 		return
 	}
 	g.dialRoute(p, from, number, divs)

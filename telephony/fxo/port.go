@@ -353,28 +353,26 @@ func (p *Port) event(ev Event) { p.send(command{kind: cmdEvent, ev: ev}) }
 // or NoteFailed (ReasonBusy when the port is not idle, ReasonBadNumber,
 // ReasonNoDialTone).
 func (p *Port) Dial(number string, method DialMethod) {
-	pulse := p.cfg.PulseDial
-	switch method {
-	case DialDTMF:
-		pulse = false
-	case DialPulse:
-		pulse = true
-	}
-	p.event(Event{Kind: EvDial, Number: number, Pulse: pulse})
+	p.event(Event{Kind: EvDial, Number: number, Pulse: p.pulse(method)})
 }
 
 // DialNeedTone is Dial that fails with ReasonNoDialTone when no dial tone
 // comes within DialToneWait, whatever Supervision.RequireDialTone says
 // (tone learning must not dial blind into a line that is not there).
 func (p *Port) DialNeedTone(number string, method DialMethod) {
-	pulse := p.cfg.PulseDial
+	p.event(Event{Kind: EvDial, Number: number, Pulse: p.pulse(method), NeedDialTone: true})
+}
+
+// pulse says whether method dials with pulses (DialDefault: the port's
+// configuration).
+func (p *Port) pulse(method DialMethod) bool {
 	switch method {
 	case DialDTMF:
-		pulse = false
+		return false
 	case DialPulse:
-		pulse = true
+		return true
 	}
-	p.event(Event{Kind: EvDial, Number: number, Pulse: pulse, NeedDialTone: true})
+	return p.cfg.PulseDial
 }
 
 // Answer seizes the ringing line: the call is connected and audio flows to
