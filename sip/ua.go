@@ -62,6 +62,7 @@ type UA struct {
 	keepers   []*natKeeper
 	stopping  bool
 	callWG    sync.WaitGroup
+	invites   pendingInvites // INVITE transactions being handled, for CANCEL
 }
 
 // New validates cfg and prepares a UA; Run starts it.
@@ -130,7 +131,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	}
 	u.probes = append(u.probes, newAccountProbers(u)...)
 	u.keepers = newNATKeepers(u)
-	srv.OnInvite(u.guarded(u.onInvite))
+	srv.OnInvite(u.trackInvite(u.guarded(u.onInvite)))
 	srv.OnAck(u.guarded(u.onAck))
 	srv.OnBye(u.guarded(u.onBye))
 	srv.OnCancel(u.guarded(u.onCancel))
@@ -518,6 +519,10 @@ func (u *UA) respond(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction, cod
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sipgo_sip.NewHeader("Server", u.cfg.UserAgent))
 	}
+	if cancelled(tx) {
+		u.log.Debug("sip: response to a cancelled INVITE not sent", "code", code)
+		return
+	}
 	if err := tx.Respond(res); err != nil {
 		u.log.Warn("sip: respond", "code", code, "method", req.Method.String(), "err", err)
 	}
@@ -534,13 +539,6 @@ func (u *UA) onOptions(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 
 func (u *UA) onNoRoute(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	u.respond(req, tx, 405, "Method Not Allowed", sipgo_sip.NewHeader("Allow", allowMethods))
-}
-
-func (u *UA) onCancel(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
-	// A CANCEL matching a pending INVITE is answered by the transaction
-	// layer (200, then 487 to the INVITE); one that reaches us matches
-	// nothing (RFC 3261 9.2).
-	u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 }
 
 func (u *UA) onAck(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {

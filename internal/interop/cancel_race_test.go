@@ -1,0 +1,421 @@
+package interop
+
+// CANCEL races that SIPp 3.6 cannot express, driven by the raw UDP client
+// of rawsip_test.go (RFC 3261 9.1, 9.2, 17.2.3): a CANCEL right behind its
+// INVITE, before any provisional response; a CANCEL that reaches the
+// gateway before its INVITE; a retransmitted CANCEL; and a CANCEL that
+// crosses the phone's answer. Every run ends with the same checks as
+// TestSIPpCancelRaces: no call left in the call table, every port idle,
+// each CDR agreeing with what the caller saw, and no goroutine left over.
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tipring/gateway"
+)
+
+// mediaSink is a UDP socket that swallows the gateway's RTP for the raw
+// calls, so that no packet meets a closed port.
+func mediaSink(t *testing.T) int {
+	t.Helper()
+	port := freeMediaPort(t)
+	var conns []*net.UDPConn
+	for _, p := range []int{port, port + 1} {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		go func() {
+			buf := make([]byte, 2048)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	t.Cleanup(func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return port
+}
+
+// checkGoroutines fails when the number of goroutines does not come back
+// to within slack of base: calls that ended must not leave any behind.
+// Transaction timers (Timer I, J, K: at most 5 s on UDP) may hold a few
+// for a while, so it waits.
+func checkGoroutines(t *testing.T, base int) {
+	t.Helper()
+	const slack = 8
+	deadline := time.Now().Add(12 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= base+slack {
+			t.Logf("goroutines: %d before, %d after", base, n)
+			return
+		}
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<20)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("goroutine leak: %d before the calls, %d after\n%s", base, n, buf)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// finals waits for the final responses to the INVITE and to the CANCEL
+// (either order; provisional responses are skipped).
+func (c *rawCall) finals(limit time.Duration) (inv, cancel *rawMsg, err error) {
+	deadline := time.Now().Add(limit)
+	for inv == nil || cancel == nil {
+		m, err := c.next(time.Until(deadline), "final responses to INVITE and CANCEL", func(m *rawMsg) bool { return m.status >= 200 })
+		if err != nil {
+			return inv, cancel, err
+		}
+		switch {
+		case m.method == "INVITE" && inv == nil:
+			inv = m
+		case m.method == "CANCEL" && cancel == nil:
+			cancel = m
+		}
+	}
+	return inv, cancel, nil
+}
+
+// countResponses counts the responses to method with status code.
+func countResponses(ms []*rawMsg, method string, code int) int {
+	n := 0
+	for _, m := range ms {
+		if m.method == method && m.status == code {
+			n++
+		}
+	}
+	return n
+}
+
+// lingerCheck keeps listening on c until a full Timer G interval (T1,
+// 500 ms) has passed after the ACK of the 487: the gateway's INVITE
+// server transaction, in Completed, retransmits the 487 unless the ACK was
+// accepted (RFC 3261 17.2.1). Nor may the gateway send any request on a
+// cancelled call. It reports a finding through errf, then closes c.
+func lingerCheck(c *rawCall, ackAt time.Time, errf func(string, ...any)) {
+	time.Sleep(time.Until(ackAt.Add(700 * time.Millisecond)))
+	c.close()
+	for _, m := range c.received() {
+		switch {
+		case m.status == 487 && m.at.After(ackAt):
+			errf("call %s: 487 retransmitted after our ACK (ACK not accepted): %v", c.from, c.received())
+			return
+		case m.status == 0:
+			errf("call %s: the gateway sent %s on a cancelled call", c.from, m.method)
+			return
+		}
+	}
+}
+
+// portQuiet waits until the port of ext is idle and its phone silent.
+func portQuiet(r *rig, n int, ext string, limit time.Duration) error {
+	p, err := r.board.Phone(n)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		st := portState(r.gw, ext)
+		if st == gateway.PortIdle && !p.Ringing() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("port %s: %s, phone ringing %v, %v after the call", ext, st, p.Ringing(), limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// rawRun is a run of raw calls against a rig.
+type rawRun struct {
+	t       *testing.T
+	r       *rig
+	rtp     int            // the media sink
+	lingers sync.WaitGroup // lingerCheck goroutines
+}
+
+func (x *rawRun) errorf(format string, args ...any) { x.t.Errorf(format, args...) }
+
+// linger runs lingerCheck in the background.
+func (x *rawRun) linger(c *rawCall, ackAt time.Time) {
+	x.lingers.Go(func() { lingerCheck(c, ackAt, x.errorf) })
+}
+
+// cancelExchange is one raw call: n is the phone number of the port, ext
+// its extension, from the caller number. It returns what the caller saw
+// ("cancelled" or "answered") or an error.
+type cancelExchange func(x *rawRun, n int, ext, from string) (string, error)
+
+// cancelAtOnce sends the CANCEL right behind the INVITE, before any
+// response: the CANCEL gets 200 and the INVITE 487 (RFC 3261 9.2), whose
+// ACK the gateway accepts. Delivered in order over UDP, the CANCEL must
+// find the INVITE's transaction even though nothing has been answered yet.
+func cancelAtOnce(x *rawRun, n int, ext, from string) (string, error) {
+	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
+	if err != nil {
+		return "", err
+	}
+	if err := c.invite(); err != nil {
+		c.close()
+		return "", err
+	}
+	if err := c.cancel(); err != nil {
+		c.close()
+		return "", err
+	}
+	return finishCancelled(x, c)
+}
+
+// finishCancelled expects 200 to the CANCEL and 487 to the INVITE, ACKs
+// the 487 and checks in the background that the ACK was accepted.
+func finishCancelled(x *rawRun, c *rawCall) (string, error) {
+	inv, cres, err := c.finals(5 * time.Second)
+	if err != nil {
+		c.close()
+		return "", err
+	}
+	if inv.status != 487 || cres.status != 200 {
+		if inv.status >= 300 {
+			_ = c.ackFailure(inv)
+		}
+		c.close()
+		return "", fmt.Errorf("call %s: INVITE %v, CANCEL %v; want 487 and 200 (RFC 3261 9.2); received %v", c.from, inv, cres, c.received())
+	}
+	if err := c.ackFailure(inv); err != nil {
+		c.close()
+		return "", err
+	}
+	x.linger(c, time.Now())
+	return "cancelled", nil
+}
+
+// cancelReordered sends the CANCEL before the INVITE, as a network that
+// reorders would deliver them: it matches no transaction and gets 481
+// (RFC 3261 9.2); the INVITE that follows rings the phone as any other.
+// The caller's CANCEL, repeated once the 180 is in, carries the INVITE's
+// branch and CSeq as 9.1 requires and so is indistinguishable from a
+// retransmission of the first; it must now find the pending INVITE (9.2):
+// 200, 487, and the phone stops ringing.
+func cancelReordered(x *rawRun, n int, ext, from string) (string, error) {
+	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
+	if err != nil {
+		return "", err
+	}
+	if err := c.cancel(); err != nil {
+		c.close()
+		return "", err
+	}
+	res, err := c.next(5*time.Second, "response to the early CANCEL", response("CANCEL", 200, 699))
+	if err != nil {
+		c.close()
+		return "", err
+	}
+	if res.status != 481 {
+		c.close()
+		return "", fmt.Errorf("call %s: CANCEL without INVITE answered %v, want 481 (RFC 3261 9.2)", from, res)
+	}
+	if err := c.invite(); err != nil {
+		c.close()
+		return "", err
+	}
+	ring, err := c.next(5*time.Second, "180 after the INVITE", response("INVITE", 180, 699))
+	if err != nil {
+		c.close()
+		return "", err
+	}
+	if ring.status != 180 {
+		if ring.status >= 300 {
+			_ = c.ackFailure(ring)
+		}
+		c.close()
+		return "", fmt.Errorf("call %s: INVITE after a rejected CANCEL answered %v, want 180", from, ring)
+	}
+	// The 180 leaves as the port is told to ring; the port reports
+	// ringing once its channel loop has started the ringer.
+	for deadline := time.Now().Add(2 * time.Second); portState(x.r.gw, ext) != gateway.PortRinging; time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			x.errorf("call %s: 180 sent but port %s is %s", from, ext, portState(x.r.gw, ext))
+			break
+		}
+	}
+	if err := c.cancel(); err != nil {
+		c.close()
+		return "", err
+	}
+	return finishCancelled(x, c)
+}
+
+// cancelRetransmitted sends the CANCEL twice, as a UAC does whose Timer E
+// fires before the 200 arrives (RFC 3261 17.1.2.2): right behind the
+// INVITE and again after a few milliseconds, or (odd calls) after the
+// 487 has been ACKed, as when the first 200 was lost. Every copy gets 200,
+// none a second 487 or a 481.
+func cancelRetransmitted(x *rawRun, n int, ext, from string) (string, error) {
+	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
+	if err != nil {
+		return "", err
+	}
+	late := from[len(from)-1]%2 == 1
+	if err := c.invite(); err != nil {
+		c.close()
+		return "", err
+	}
+	if err := c.cancel(); err != nil {
+		c.close()
+		return "", err
+	}
+	if !late {
+		time.Sleep(jitter(0, 20*time.Millisecond))
+		if err := c.cancel(); err != nil {
+			c.close()
+			return "", err
+		}
+	}
+	inv, cres, err := c.finals(5 * time.Second)
+	if err != nil {
+		c.close()
+		return "", err
+	}
+	if inv.status != 487 || cres.status != 200 {
+		if inv.status >= 300 {
+			_ = c.ackFailure(inv)
+		}
+		c.close()
+		return "", fmt.Errorf("call %s: INVITE %v, CANCEL %v; want 487 and 200", from, inv, cres)
+	}
+	if err := c.ackFailure(inv); err != nil {
+		c.close()
+		return "", err
+	}
+	ackAt := time.Now()
+	if late {
+		if err := c.cancel(); err != nil {
+			c.close()
+			return "", err
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for countResponses(c.received(), "CANCEL", 200) < 2 {
+		if ms := c.received(); countResponses(ms, "CANCEL", 481) > 0 || time.Now().After(deadline) {
+			c.close()
+			return "", fmt.Errorf("call %s: retransmitted CANCEL not answered 200: %v", from, ms)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	x.linger(c, ackAt)
+	return "cancelled", nil
+}
+
+// runRawCalls runs calls exchanges per FXS port, the ports in parallel,
+// each call from 7<tag><port><call>, waiting after each until the port is
+// idle and its phone silent. It returns the caller's outcome per number.
+func runRawCalls(t *testing.T, r *rig, tag string, calls int, rtp int, ex cancelExchange) map[string]string {
+	t.Helper()
+	x := &rawRun{t: t, r: r, rtp: rtp}
+	var mu sync.Mutex
+	outcomes := map[string]string{}
+	var wg sync.WaitGroup
+	for i, ext := range cancelPorts {
+		wg.Go(func() {
+			for k := range calls {
+				from := fmt.Sprintf("7%s%d%02d", tag, i+1, k)
+				out, err := ex(x, i+1, ext, from)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				outcomes[from] = out
+				mu.Unlock()
+				if err := portQuiet(r, i+1, ext, 5*time.Second); err != nil {
+					t.Errorf("call %s: %v", from, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	x.lingers.Wait()
+	return outcomes
+}
+
+// checkRawCDRs matches the CDRs of the numbers in outcomes: each must say
+// what the caller saw. A call cancelled before the gateway offered it to
+// a port may have none; anything but a cancelled call must have one.
+func checkRawCDRs(t *testing.T, recs []gateway.CDR, outcomes map[string]string) map[string]int {
+	t.Helper()
+	count := map[string]int{}
+	seen := map[string]bool{}
+	for _, rec := range recs {
+		out, ok := outcomes[rec.From]
+		if !ok {
+			continue
+		}
+		if seen[rec.From] {
+			t.Errorf("call %s: more than one CDR", rec.From)
+		}
+		seen[rec.From] = true
+		want := map[string]string{"answered": "ANSWERED", "cancelled": "CANCELLED"}[out]
+		if rec.Disposition != want {
+			t.Errorf("call %s to %s: CDR %s (cause %q), the caller saw %q", rec.From, rec.To, rec.Disposition, rec.Cause, out)
+		}
+		count[rec.Disposition]++
+	}
+	for from, out := range outcomes {
+		if !seen[from] && out != "cancelled" {
+			t.Errorf("call %s (%q): no CDR", from, out)
+		}
+	}
+	return count
+}
+
+// TestRawCancelBeforeProvisional: CANCELs that reach the gateway before
+// it has sent any provisional response, from a hand-written UAC on
+// loopback (SIPp 3.6 cannot send them: it takes one scenario step per
+// scheduling round and an early 100 Trying is unexpected to it). Each
+// case runs 10 calls on each of the four FXS ports; every INVITE ends 487,
+// every CANCEL gets the status the case names, the ACK is accepted, no
+// phone is left ringing, every CDR says CANCELLED, the call table is empty
+// and no goroutine is left behind.
+func TestRawCancelBeforeProvisional(t *testing.T) {
+	r, cdrs := startCancelRig(t, "")
+	rtp := mediaSink(t)
+	settle(t, r)
+	base := runtime.NumGoroutine()
+	cases := []struct {
+		name, tag string
+		calls     int
+		ex        cancelExchange
+	}{
+		{"back to back", "1", 10, cancelAtOnce},
+		{"reordered", "2", 5, cancelReordered},
+		{"retransmitted", "3", 10, cancelRetransmitted},
+	}
+	for _, tc := range cases {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			start := time.Now()
+			outcomes := runRawCalls(t, r, tc.tag, tc.calls, rtp, tc.ex)
+			settle(t, r)
+			count := checkRawCDRs(t, cdrs.all(), outcomes)
+			if count["ANSWERED"] != 0 {
+				t.Errorf("CDRs %v: no call may be answered", count)
+			}
+			t.Logf("%d calls in %v; CDRs %v (a call cancelled before it reached a port has none)", len(outcomes), time.Since(start).Round(time.Millisecond), count)
+		})
+	}
+	checkGoroutines(t, base)
+}
