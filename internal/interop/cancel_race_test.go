@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -416,6 +417,219 @@ func TestRawCancelBeforeProvisional(t *testing.T) {
 			}
 			t.Logf("%d calls in %v; CDRs %v (a call cancelled before it reached a port has none)", len(outcomes), time.Since(start).Round(time.Millisecond), count)
 		})
+	}
+	checkGoroutines(t, base)
+}
+
+// waitPort waits until the port of ext is in one of states.
+func waitPort(r *rig, ext string, limit time.Duration, states ...gateway.PortState) (gateway.PortState, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		st := portState(r.gw, ext)
+		for _, s := range states {
+			if st == s {
+				return st, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return st, fmt.Errorf("port %s is %s after %v, want one of %v", ext, st, limit, states)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// crossAnswer places a raw call to ext, lets it ring, and has phone n go
+// off hook at the same moment as the caller's CANCEL: the CANCEL leaves d
+// after the off-hook (d < 0: before it); noCancel sends none. It returns
+// the caller's outcome and how long after the off-hook the 200 OK came
+// (0 when cancelled). Both outcomes are legal (RFC 3261 9.1, 9.2); what
+// must hold is that the caller, the phone and the CDR tell the same story:
+//   - 200 to the INVITE (the CANCEL gets 200 or 481): the caller ACKs, the
+//     phone is connected, the caller's BYE gives the phone the far end's
+//     hang-up; CDR ANSWERED.
+//   - 487 to the INVITE (the CANCEL 200): the phone is never left
+//     connected: it hears the far end's hang-up or, lifted after the ring
+//     stopped, dial tone; no request from the gateway; CDR CANCELLED.
+func crossAnswer(x *rawRun, n int, ext, from string, d time.Duration, noCancel bool) (string, time.Duration, error) {
+	phone, err := x.r.board.Phone(n)
+	if err != nil {
+		return "", 0, err
+	}
+	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := c.invite(); err != nil {
+		c.close()
+		return "", 0, err
+	}
+	ring, err := c.next(5*time.Second, "180", response("INVITE", 180, 699))
+	if err == nil && ring.status != 180 {
+		err = fmt.Errorf("call %s: INVITE answered %v before ringing", from, ring)
+	}
+	if err == nil {
+		_, err = waitPort(x.r, ext, 2*time.Second, gateway.PortRinging)
+	}
+	if err != nil {
+		c.close()
+		return "", 0, err
+	}
+	var offAt time.Time
+	switch {
+	case noCancel:
+		offAt = time.Now()
+		phone.OffHook()
+	case d >= 0:
+		offAt = time.Now()
+		phone.OffHook()
+		time.Sleep(d)
+		err = c.cancel()
+	default:
+		err = c.cancel()
+		time.Sleep(-d)
+		offAt = time.Now()
+		phone.OffHook()
+	}
+	if err != nil {
+		c.close()
+		return "", 0, err
+	}
+	var inv, cres *rawMsg
+	if noCancel {
+		inv, err = c.next(5*time.Second, "200 OK", response("INVITE", 200, 699))
+		cres = &rawMsg{status: 481}
+	} else {
+		inv, cres, err = c.finals(5 * time.Second)
+	}
+	if err != nil {
+		c.close()
+		return "", 0, err
+	}
+	switch {
+	case inv.status == 200 && (cres.status == 200 || cres.status == 481):
+		latency := inv.at.Sub(offAt)
+		defer c.close()
+		if err := c.ack2xx(inv); err != nil {
+			return "", 0, err
+		}
+		if _, err := waitPort(x.r, ext, 2*time.Second, gateway.PortConnected); err != nil {
+			return "answered", latency, fmt.Errorf("call %s answered: %w", from, err)
+		}
+		if err := c.bye(inv); err != nil {
+			return "", 0, err
+		}
+		if res, err := c.next(5*time.Second, "response to BYE", response("BYE", 200, 699)); err != nil || res.status != 200 {
+			return "answered", latency, fmt.Errorf("call %s: BYE answered %v, %v", from, res, err)
+		}
+		if _, err := waitPort(x.r, ext, 2*time.Second, gateway.PortTone); err != nil {
+			return "answered", latency, fmt.Errorf("call %s after our BYE: %w", from, err)
+		}
+		phone.OnHook()
+		return "answered", latency, nil
+	case inv.status == 487 && cres.status == 200:
+		if err := c.ackFailure(inv); err != nil {
+			c.close()
+			return "", 0, err
+		}
+		x.linger(c, time.Now())
+		st, err := waitPort(x.r, ext, 2*time.Second, gateway.PortTone, gateway.PortDialling)
+		if err == nil {
+			// Not connected again a moment later either.
+			time.Sleep(100 * time.Millisecond)
+			if st2 := portState(x.r.gw, ext); st2 != st {
+				err = fmt.Errorf("port %s went from %s to %s", ext, st, st2)
+			}
+		}
+		phone.OnHook()
+		if err != nil {
+			return "cancelled", 0, fmt.Errorf("call %s cancelled: %w", from, err)
+		}
+		return "cancelled", 0, nil
+	default:
+		if inv.status >= 300 {
+			_ = c.ackFailure(inv)
+		}
+		c.close()
+		phone.OnHook()
+		return "", 0, fmt.Errorf("call %s: INVITE %v, CANCEL %v: neither a cancelled nor an answered call", from, inv, cres)
+	}
+}
+
+// TestRawCancelCrossesAnswer: the phone answers at the moment the caller's
+// CANCEL goes, 40 times (10 per FXS port): 20 CANCELs swept from 40 ms
+// before the off-hook to 40 ms after the 200 OK would leave (measured
+// first on one call per port without CANCEL), 20 within 10 ms before and
+// 5 ms after it. Both outcomes must occur and every call must be
+// consistent (see crossAnswer); then the call table is empty, the ports
+// idle, and no goroutine is left.
+func TestRawCancelCrossesAnswer(t *testing.T) {
+	const perPort = 10
+	r, cdrs := startCancelRig(t, "")
+	rtp := mediaSink(t)
+	settle(t, r)
+	base := runtime.NumGoroutine()
+	x := &rawRun{t: t, r: r, rtp: rtp}
+	var mu sync.Mutex
+	outcomes := map[string]string{}
+	var latencies []time.Duration
+	run := func(calls int, d func(port, k int) (time.Duration, bool)) {
+		var wg sync.WaitGroup
+		for i, ext := range cancelPorts {
+			wg.Go(func() {
+				for k := range calls {
+					from := fmt.Sprintf("79%d%02d%d", i+1, k, calls)
+					dk, none := d(i, k)
+					out, lat, err := crossAnswer(x, i+1, ext, from, dk, none)
+					if err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					outcomes[from] = out
+					if lat > 0 {
+						latencies = append(latencies, lat)
+					}
+					mu.Unlock()
+					if err := portQuiet(r, i+1, ext, 5*time.Second); err != nil {
+						t.Errorf("call %s: %v", from, err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
+	start := time.Now()
+	run(1, func(int, int) (time.Duration, bool) { return 0, true })
+	if t.Failed() {
+		t.FailNow()
+	}
+	slices.Sort(latencies)
+	l := latencies[len(latencies)/2]
+	// Half the calls sweep the whole range, from a CANCEL that is sure to
+	// win to one sure to come after the 200; the other half sweep the
+	// 15 ms around the moment the 200 leaves, where they cross.
+	lo, hi := -40*time.Millisecond, l+40*time.Millisecond
+	flo, fhi := l-10*time.Millisecond, l+5*time.Millisecond
+	half := len(cancelPorts) * perPort / 2
+	run(perPort, func(port, k int) (time.Duration, bool) {
+		step := k*len(cancelPorts) + port
+		if step%2 == 0 {
+			return lo + (hi-lo)*time.Duration(step/2)/time.Duration(half-1), false
+		}
+		return flo + (fhi-flo)*time.Duration(step/2)/time.Duration(half-1), false
+	})
+	x.lingers.Wait()
+	elapsed := time.Since(start)
+	settle(t, r)
+	count := checkRawCDRs(t, cdrs.all(), outcomes)
+	seen := map[string]int{}
+	for _, o := range outcomes {
+		seen[o]++
+	}
+	t.Logf("off-hook to 200 OK: %v (median of %v); CANCEL swept %v..%v and %v..%v after the off-hook; caller saw %v; CDRs %v; %d calls in %v",
+		l.Round(time.Microsecond), latencies[:len(cancelPorts)], lo, hi.Round(time.Millisecond), flo.Round(time.Millisecond), fhi.Round(time.Millisecond), seen, count, len(outcomes), elapsed.Round(time.Millisecond))
+	if seen["answered"] <= len(cancelPorts) || seen["cancelled"] == 0 {
+		t.Errorf("outcomes %v: the sweep did not produce both (the first %d calls are answered without CANCEL)", seen, len(cancelPorts))
 	}
 	checkGoroutines(t, base)
 }
