@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -341,4 +342,79 @@ func TestCallEndsOnce(t *testing.T) {
 	if len(got) != 1 || got[0].Reason != ReasonRemoteBye {
 		t.Errorf("events %+v, want only EventEnded %q", got, ReasonRemoteBye)
 	}
+}
+
+// TestRFC3261AnswerCrossesOurCancel: the called party answers as our
+// CANCEL goes: its 200 OK to the INVITE comes first, then 481 to the
+// CANCEL (its INVITE transaction ended with the 2xx, RFC 3261 17.2.1),
+// then the 200 again after T1 (13.3.1.4). The dialog the 2xx established
+// must be confirmed with ACK and ended with BYE (9.1, 15), not left to
+// the peer's retransmission timeout.
+func TestRFC3261AnswerCrossesOurCancel(t *testing.T) {
+	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), handlerFunc(func(string, *Call) {}))
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	buf := make([]byte, 65535)
+	read := func(what string) (*sipgo_sip.Request, *net.UDPAddr) {
+		t.Helper()
+		for {
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, from, err := conn.ReadFromUDP(buf)
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", what, err)
+			}
+			if msg, err := sipgo_sip.ParseMessage(buf[:n]); err == nil {
+				if req, ok := msg.(*sipgo_sip.Request); ok {
+					return req, from
+				}
+			}
+		}
+	}
+	send := func(res *sipgo_sip.Response, to *net.UDPAddr) {
+		if _, err := conn.WriteToUDP([]byte(res.String()), to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := u.Dial(context.Background(), "fxs1", "sip:3001@"+conn.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, src := read("INVITE")
+	ringing := sipgo_sip.NewResponseFromRequest(inv, 180, "Ringing", nil)
+	ringing.To().Params.Add("tag", "far1")
+	send(ringing, src)
+	waitEvent(t, c, EventRinging)
+	if err := c.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	cancel, _ := read("CANCEL")
+	if cancel.Method != sipgo_sip.CANCEL {
+		t.Fatalf("got %s, want CANCEL", cancel.Method)
+	}
+	ok := sipgo_sip.NewSDPResponseFromRequest(inv, peerSDP(4000, "0"))
+	ok.To().Params.Add("tag", "far1")
+	ok.AppendHeader(&sipgo_sip.ContactHeader{Address: sipgo_sip.Uri{Scheme: "sip", Host: "127.0.0.1", Port: conn.LocalAddr().(*net.UDPAddr).Port}})
+	send(ok, src)
+	send(sipgo_sip.NewResponseFromRequest(cancel, 481, "Call/Transaction Does Not Exist", nil), src)
+	ev := waitEvent(t, c, EventEnded)
+	if ev.Code != 487 {
+		t.Errorf("ended %+v", ev)
+	}
+	time.Sleep(sipgo_sip.T1)
+	send(ok, src) // the 2xx retransmission
+	ack, _ := read("ACK")
+	if ack.Method != sipgo_sip.ACK {
+		t.Fatalf("got %s, want the ACK of the 200", ack.Method)
+	}
+	if tag, _ := ack.To().Params.Get("tag"); tag != "far1" || ack.CSeq().SeqNo != inv.CSeq().SeqNo {
+		t.Errorf("ACK To tag %q CSeq %d, want far1 and %d", tag, ack.CSeq().SeqNo, inv.CSeq().SeqNo)
+	}
+	bye, _ := read("BYE")
+	if bye.Method != sipgo_sip.BYE {
+		t.Fatalf("got %s, want BYE", bye.Method)
+	}
+	send(sipgo_sip.NewResponseFromRequest(bye, 200, "OK", nil), src)
 }

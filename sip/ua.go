@@ -63,6 +63,7 @@ type UA struct {
 	stopping  bool
 	callWG    sync.WaitGroup
 	invites   pendingInvites // INVITE transactions being handled, for CANCEL
+	late      lateAnswers    // cancelled INVITEs whose 2xx may still come
 }
 
 // New validates cfg and prepares a UA; Run starts it.
@@ -82,6 +83,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if c.hasListener("tls") && tlsSt.server == nil {
 		return nil, errors.New("sip: config: a tls listener needs TLS.CertFile and TLS.KeyFile")
 	}
+	var u *UA // for the transaction layer's callbacks
 	sua, err := sipgo.NewUA(
 		// Connections sipgo opens itself (to a Contact learnt in a dialog)
 		// verify the server against the IP they go to.
@@ -92,6 +94,9 @@ func New(cfg Config, h Handler) (*UA, error) {
 			sipgo_sip.WithTransactionLayerLogger(log),
 			sipgo_sip.WithTransactionLayerUnhandledResponseHandler(func(r *sipgo_sip.Response) {
 				// Retransmitted final responses after their transaction ended.
+				if u.onStrayResponse(r) {
+					return
+				}
 				log.Debug("sip: unmatched response", "status", r.StatusCode, "source", r.Source())
 			}),
 		),
@@ -110,7 +115,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sip: new: %w", err)
 	}
-	u := &UA{
+	u = &UA{
 		cfg: c, h: h, log: log, tls: tlsSt,
 		ua: sua, srv: srv, cli: cli,
 		ready:     make(chan struct{}),

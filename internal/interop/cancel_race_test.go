@@ -9,8 +9,14 @@ package interop
 // each CDR agreeing with what the caller saw, and no goroutine left over.
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"maps"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -632,4 +638,201 @@ func TestRawCancelCrossesAnswer(t *testing.T) {
 		t.Errorf("outcomes %v: the sweep did not produce both (the first %d calls are answered without CANCEL)", seen, len(cancelPorts))
 	}
 	checkGoroutines(t, base)
+}
+
+// TestSIPpGatewayCancelRaces: phones call two SIPp UASes
+// (testdata/uas_cancel_race.xml) that ring and answer 300 ms after their
+// 180 unless a CANCEL comes first, and hang up around that moment, so
+// that the gateway's CANCEL (RFC 3261 9.1) meets SIPp's 200 OK. One SIPp
+// answers a CANCEL that crosses its 200 with 200 (RFC 6026), the other
+// with 481 (RFC 3261 17.2.1); either way the gateway must ACK the 200 and
+// end the dialog with BYE (9.1, 15), which SIPp's -recv_timeout checks:
+// SIPp must see every call through as "cancelled" (CANCEL, 487, ACK) or
+// "answered" (200, ACK, BYE). 40 calls, 10 per FXS port: one per port
+// hangs up at once to measure how long the gateway takes to act on an
+// on-hook, then 18 sweep the hang-up over 100 ms either side of the
+// answer and 18 over 15 ms either side. Both outcomes must occur, each
+// CDR must match SIPp's outcome, and the gateway must end with no call,
+// every port idle and no goroutine left.
+func TestSIPpGatewayCancelRaces(t *testing.T) {
+	const (
+		perPort = 10 // calls 3<SIPp><port><0-9>
+		pause   = 300 * time.Millisecond
+	)
+	sippPorts := []int{freePort(t), freePort(t)}
+	cfg := gateway.Config{
+		DigitMap: "2xxx|3xxx",
+		Ports:    fxsPorts(cancelPorts...),
+		Routes: []gateway.Route{
+			{Pattern: "31xx", Account: "fxs1", Target: fmt.Sprintf("sip:{n}@127.0.0.1:%d", sippPorts[0])},
+			{Pattern: "32xx", Account: "fxs1", Target: fmt.Sprintf("sip:{n}@127.0.0.1:%d", sippPorts[1])},
+		},
+		// A short hook flash window: an on-hook counts as a hang-up after
+		// 60 ms instead of 800 ms, so a call takes less time.
+		FlashMin: 20 * time.Millisecond, FlashMax: 60 * time.Millisecond,
+	}
+	cdrs := &cdrLog{}
+	r := startRig(t, cfg, rigOptions{accounts: localAccounts("", cancelPorts...), cdr: cdrs})
+	settle(t, r)
+	base := runtime.NumGoroutine()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var sipps []*exec.Cmd
+	var outs []*bytes.Buffer
+	for i, v := range []struct{ onCancel, late string }{
+		{"cancel", "200 OK"},
+		{"cross", "481 Call/Transaction Does Not Exist"},
+	} {
+		scen := sippScenario(t, "uas_cancel_race.xml", "{{PAUSE}}", fmt.Sprint(pause.Milliseconds()), "{{ON_CANCEL}}", v.onCancel, "{{LATE}}", v.late)
+		cmd, out := sippCmd(t, ctx, "-sf", scen, "-m", fmt.Sprint(perPort*len(cancelPorts)/2), "-p", fmt.Sprint(sippPorts[i]),
+			"-mp", fmt.Sprint(freeMediaPort(t)), "-timeout", "80s", "-recv_timeout", "5000")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sipps, outs = append(sipps, cmd), append(outs, out)
+	}
+	time.Sleep(300 * time.Millisecond) // SIPp binds its ports
+
+	// call places one call from phone n (1-based) to number and hangs up
+	// hold after the 180 has reached the port; it returns how long the
+	// gateway took to see the on-hook.
+	call := func(n int, number string, hold time.Duration) (time.Duration, error) {
+		ext := cancelPorts[n-1]
+		phone := r.phone(t, n)
+		phone.OffHook()
+		if _, err := waitPort(r, ext, 2*time.Second, gateway.PortDialling); err != nil {
+			phone.OnHook()
+			return 0, err
+		}
+		if err := phone.Dial(number); err != nil {
+			phone.OnHook()
+			return 0, err
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for lineState(r.gw, ext) != "alerting" {
+			if time.Now().After(deadline) {
+				phone.OnHook()
+				return 0, fmt.Errorf("call %s from %s: no ringback within 5 s (line %s)", number, ext, lineState(r.gw, ext))
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(hold)
+		onAt := time.Now()
+		phone.OnHook()
+		if _, err := waitPort(r, ext, 5*time.Second, gateway.PortIdle); err != nil {
+			return 0, fmt.Errorf("call %s from %s after hang-up: %w", number, ext, err)
+		}
+		return time.Since(onAt), nil
+	}
+	// Ports 1 and 2 call the first SIPp (31xx), 3 and 4 the second (32xx).
+	number := func(n, k int) string { return fmt.Sprintf("3%d%d%d", (n-1)/2+1, n, k) }
+	start := time.Now()
+	var mu sync.Mutex
+	var hangupLat []time.Duration
+	var wg sync.WaitGroup
+	for n := 1; n <= len(cancelPorts); n++ {
+		wg.Go(func() {
+			lat, err := call(n, number(n, 0), 0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			hangupLat = append(hangupLat, lat)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		for i, cmd := range sipps {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Logf("sipp UAS %d:\n%s\n%s", i+1, outs[i], sippLogs(cmd.Dir))
+		}
+		t.FailNow()
+	}
+	slices.Sort(hangupLat)
+	// The gateway's CANCEL leaves about hangupLat after the on-hook, SIPp's
+	// 200 OK pause after its 180.
+	mid := pause - hangupLat[len(hangupLat)/2]
+	holds := func(n, k int) time.Duration {
+		step := (k-1)*len(cancelPorts) + n - 1 // 0..35
+		half := (perPort - 1) * len(cancelPorts) / 2
+		if step%2 == 0 {
+			return mid - 100*time.Millisecond + 200*time.Millisecond*time.Duration(step/2)/time.Duration(half-1)
+		}
+		return mid - 15*time.Millisecond + 30*time.Millisecond*time.Duration(step/2)/time.Duration(half-1)
+	}
+	for n := 1; n <= len(cancelPorts); n++ {
+		wg.Go(func() {
+			for k := 1; k < perPort; k++ {
+				if _, err := call(n, number(n, k), max(0, holds(n, k))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, cmd := range sipps {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("sipp UAS %d: %v (exit status 1 = failed calls)\n%s\n%s", i+1, err, outs[i], sippLogs(cmd.Dir))
+		}
+	}
+	elapsed := time.Since(start)
+	settle(t, r)
+
+	outcomes := map[string]string{}
+	for _, cmd := range sipps {
+		maps.Copy(outcomes, readOutcomes(t, cmd.Dir))
+	}
+	count := map[string]int{}
+	seen := map[string]int{}
+	for _, o := range outcomes {
+		seen[o]++
+	}
+	var crossed []int
+	crossedCall := map[string]bool{}
+	for _, cmd := range sipps {
+		data, _ := os.ReadFile(filepath.Join(cmd.Dir, "crossed.txt"))
+		nums := strings.Fields(string(data))
+		crossed = append(crossed, len(nums))
+		for _, n := range nums {
+			crossedCall[n] = true
+		}
+	}
+	recs := cdrs.all()
+	for _, rec := range recs {
+		want := map[string]string{"answered": "ANSWERED", "cancelled": "CANCELLED"}[outcomes[rec.To]]
+		switch {
+		case rec.Disposition == want:
+		case crossedCall[rec.To]:
+			// The far end answered and saw ACK and BYE: a call answered
+			// and released at once, which its CDR must say too.
+			t.Errorf("call from %s to %s: the 200 OK crossed our CANCEL and SIPp saw 200, ACK, BYE, but the CDR says %s (cause %q)", rec.From, rec.To, rec.Disposition, rec.Cause)
+		default:
+			t.Errorf("call from %s to %s: CDR %s (cause %q), SIPp saw %q", rec.From, rec.To, rec.Disposition, rec.Cause, outcomes[rec.To])
+		}
+		count[rec.Disposition]++
+	}
+	if len(recs) != perPort*len(cancelPorts) || len(outcomes) != len(recs) {
+		t.Errorf("%d CDRs and %d SIPp outcomes for %d calls", len(recs), len(outcomes), perPort*len(cancelPorts))
+	}
+	t.Logf("on-hook to hang-up: %v; SIPp answers %v after its 180; hang-ups swept around %v after the ringback; SIPp saw %v, CANCELs crossing the 200 (answered 200, 481) %v; CDRs %v; %d calls in %v",
+		hangupLat, pause, mid.Round(time.Millisecond), seen, crossed, count, len(recs), elapsed.Round(time.Millisecond))
+	if seen["answered"] == 0 || seen["cancelled"] == 0 {
+		t.Errorf("SIPp saw %v: the sweep did not produce both outcomes", seen)
+	}
+	checkGoroutines(t, base)
+}
+
+// lineState is the line state of the port of ext ("alerting", ...).
+func lineState(gw *gateway.Gateway, ext string) string {
+	for _, p := range gw.Ports() {
+		if p.Extension == ext {
+			return p.LineState
+		}
+	}
+	return ""
 }
