@@ -96,10 +96,23 @@ func (p *pendingInvites) await(req *sipgo_sip.Request, d time.Duration) sipgo_si
 
 // trackInvite wraps the INVITE handler so that CANCELs can find the
 // transaction while the handler runs.
+//
+// It also repairs what a provisional response racing the CANCEL leaves:
+// sipgo keeps the last response passed to the transaction even when its
+// Completed state ignores it, so a 100 or 180 given just after the CANCEL's
+// 487 replaces the 487. Timer G and INVITE retransmissions would then
+// repeat the 1xx, and once the handler returns sipgo takes the transaction
+// for unfinished and destroys it at once instead of keeping it for the ACK
+// (RFC 3261 17.2.1): the ACK and a retransmitted CANCEL (then 481) match
+// nothing, and a retransmitted INVITE would start a new call. Passing the
+// 487 again restores it.
 func (u *UA) trackInvite(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		defer u.invites.add(req, tx)()
 		h(req, tx)
+		if cancelled(tx) {
+			_ = tx.Respond(sipgo_sip.NewResponseFromRequest(req, 487, "Request Terminated", nil))
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,13 +30,16 @@ func rawRequest(method, ruri, laddr, branch, callID, tag string, body string) st
 // INVITE, before any response, over UDP, must find the INVITE (RFC 3261
 // 9.2) even though sipgo handles each message in a goroutine of its own
 // and so may look the CANCEL up before the INVITE's transaction exists:
-// 200 to the CANCEL, 487 to the INVITE, never 481, every time.
+// 200 to the CANCEL, 487 to the INVITE, never 481, every time; and the
+// INVITE transaction must outlive a 100 Trying that raced the 487.
 func TestRFC3261CancelRightBehindInvite(t *testing.T) {
 	rec := newRecorder(func(c *Call) { _ = c.Ringing() })
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), rec)
+	var calls atomic.Int32
 	go func() {
 		for range rec.calls {
 			<-rec.account
+			calls.Add(1)
 		}
 	}()
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -88,6 +92,34 @@ func TestRFC3261CancelRightBehindInvite(t *testing.T) {
 		if final["INVITE"] != 487 || final["CANCEL"] != 200 {
 			t.Errorf("call %d: INVITE %d, CANCEL %d; want 487 and 200", i, final["INVITE"], final["CANCEL"])
 		}
+		// The INVITE transaction lives on in Confirmed (Timer I, RFC 3261
+		// 17.2.1): a retransmitted CANCEL still gets 200, a retransmitted
+		// INVITE is absorbed, not taken for a new call.
+		for _, m := range []string{
+			rawRequest("CANCEL", to.String(), laddr, branch, callID, tag, ""),
+			rawRequest("INVITE", to.String(), laddr, branch, callID, tag, body),
+		} {
+			if _, err := conn.WriteToUDP([]byte(m), dst); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for {
+			_ = conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+			n, err := conn.Read(buf)
+			if err != nil {
+				break
+			}
+			msg, err := sipgo_sip.ParseMessage(buf[:n])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, ok := msg.(*sipgo_sip.Response); ok && res.CallID().Value() == callID && res.CSeq().MethodName == sipgo_sip.CANCEL && res.StatusCode != 200 {
+				t.Errorf("call %d: retransmitted CANCEL answered %d, want 200", i, res.StatusCode)
+			}
+		}
+	}
+	if n := calls.Load(); n > 20 {
+		t.Errorf("%d incoming calls for 20 INVITEs: a retransmission was taken for a new call", n)
 	}
 }
 

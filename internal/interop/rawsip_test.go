@@ -92,16 +92,6 @@ func parseRawMsg(b []byte) (*rawMsg, error) {
 	return m, nil
 }
 
-// toTag returns the tag parameter of the To header.
-func (m *rawMsg) toTag() string {
-	_, tag, ok := strings.Cut(m.header("To"), ";tag=")
-	if !ok {
-		return ""
-	}
-	tag, _, _ = strings.Cut(tag, ";")
-	return tag
-}
-
 // contactURI returns the URI of the Contact header.
 func (m *rawMsg) contactURI() string {
 	c := m.header("Contact")
