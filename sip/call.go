@@ -117,6 +117,7 @@ type Call struct {
 
 	mu        sync.Mutex
 	state     callState
+	closed    bool // end has run and closed events, whatever state says since
 	hangingUp bool
 	sent      map[EventKind]bool
 	media     *media.Session // set once started
@@ -221,7 +222,7 @@ func newCall(u *UA, a *account, id string, incoming bool, ms *media.Session) *Ca
 
 // emitLocked queues an event; each progress kind is reported once.
 func (c *Call) emitLocked(e Event) {
-	if c.state == stateEnded || c.sent[e.Kind] {
+	if c.state == stateEnded || c.closed || c.sent[e.Kind] {
 		return
 	}
 	c.sent[e.Kind] = true
@@ -247,7 +248,7 @@ func (c *Call) emit(e Event) {
 // end finishes the call once: last event, channel closed, media closed.
 func (c *Call) end(kind EventKind, code int, reason string) {
 	c.mu.Lock()
-	if c.state == stateEnded {
+	if c.state == stateEnded || c.closed {
 		c.mu.Unlock()
 		return
 	}
@@ -266,6 +267,7 @@ func (c *Call) end(kind EventKind, code int, reason string) {
 	}
 	c.emitLocked(Event{Kind: kind, Code: code, Reason: reason, Cause: cause})
 	c.state = stateEnded
+	c.closed = true
 	c.st.stopLocked()
 	close(c.events)
 	close(c.xfer.ended)

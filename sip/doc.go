@@ -61,7 +61,9 @@
 // non-2xx gives EventFailed with its code. Hangup sends CANCEL while early
 // (9.1: only after a provisional response has arrived, so a call that has
 // heard nothing ends when the INVITE times out; a 2xx crossing the CANCEL
-// is ACKed and ended with BYE) and BYE once answered.
+// is ACKed and ended with BYE, also when the CANCEL got 481 and the 2xx
+// is only seen again as a retransmission, up to 32 s later) and BYE once
+// answered.
 //
 // Incoming: 100 Trying at once; the account is a trunk whose Peers hold
 // the source address, else the user account whose user equals the
@@ -73,7 +75,10 @@
 // handler then calls Ringing (180), Answer (2xx retransmitted until ACK,
 // 13.3.1.4; without ACK the call is ended with BYE) or Reject. A CANCEL is
 // answered by the transaction layer (200, then 487) and ends the call with
-// EventEnded code 487. A handler that does nothing for 32 s, or lets a call
+// EventEnded code 487; an Answer that meets it sends no 2xx (9.2). sipgo
+// handles each message in a goroutine of its own, so a CANCEL sent right
+// behind its INVITE can be looked up before the INVITE's transaction
+// exists: it then waits up to 250 ms for that INVITE before it gets 481. A handler that does nothing for 32 s, or lets a call
 // ring for 5 minutes, gets the call answered with 480 for it. BYE from either
 // side ends a call (EventEnded). OPTIONS gets 200 with Allow, Accept and
 // Supported; unknown methods get 405. An INVITE requiring an extension we

@@ -215,6 +215,12 @@ func (c *Call) sendAnswer(answer []byte) {
 		c.sendReject(504, "PRACK Timeout", 0)
 		return
 	}
+	if c.dss.Context().Err() != nil {
+		// A CANCEL got in first: its 487 is out and must stay the final
+		// response (RFC 3261 9.2); no 2xx may replace it.
+		c.end(EventEnded, 487, ReasonCancelled)
+		return
+	}
 	res := sipgo_sip.NewSDPResponseFromRequest(c.dss.InviteRequest, answer)
 	res.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
 	res.AppendHeader(sipgo_sip.NewHeader("Supported", supportedTags))
@@ -229,14 +235,21 @@ func (c *Call) sendAnswer(answer []byte) {
 		return
 	}
 	if err != nil {
-		if c.dss.LoadState() < sipgo_sip.DialogStateEstablished {
-			// Cancelled before the 2xx went out.
+		if c.dss.LoadState() < sipgo_sip.DialogStateEstablished || errors.Is(err, sipgo_sip.ErrTransactionCanceled) {
+			// Cancelled before the 2xx went out (the 487 stands, RFC
+			// 3261 9.2; sipgo marks the dialog established first).
 			c.end(EventEnded, 487, ReasonCancelled)
 			return
 		}
 		// No ACK: the session SHOULD be ended with BYE (13.3.1.4).
-		c.log.Warn("sip: 2xx not acknowledged, hanging up", "err", err)
 		c.mu.Lock()
+		if c.state == stateEnded {
+			// A BYE that overtook the ACK (sipgo handles each request in
+			// a goroutine of its own) ended the call meanwhile.
+			c.mu.Unlock()
+			return
+		}
+		c.log.Warn("sip: 2xx not acknowledged, hanging up", "err", err)
 		c.state = stateAnswered
 		c.hangingUp = true
 		c.mu.Unlock()
@@ -244,6 +257,11 @@ func (c *Call) sendAnswer(answer []byte) {
 		return
 	}
 	c.mu.Lock()
+	if c.state == stateEnded {
+		// The peer's BYE came right behind its ACK and ended the call.
+		c.mu.Unlock()
+		return
+	}
 	c.state = stateAnswered
 	hanging := c.hangingUp
 	c.emitLocked(Event{Kind: EventAnswered, Code: 200, Reason: "OK"})

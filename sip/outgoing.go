@@ -258,6 +258,11 @@ func (c *Call) runOutgoing(ctx context.Context) {
 				_ = c.byeUAC(bctx)
 				cancel()
 			}
+		} else {
+			// A 2xx that crossed a CANCEL answered 481 is left unread
+			// in sipgo's ended transaction; its retransmission is ACKed
+			// and hung up as it comes (late2xx.go).
+			c.ua.late.expect(c)
 		}
 		c.end(EventEnded, 487, ReasonCancelled)
 	default:

@@ -66,6 +66,8 @@ type UA struct {
 	keepers   []*natKeeper
 	stopping  bool
 	callWG    sync.WaitGroup
+	invites   pendingInvites // INVITE transactions being handled, for CANCEL
+	late      lateAnswers    // cancelled INVITEs whose 2xx may still come
 }
 
 // New validates cfg and prepares a UA; Run starts it.
@@ -85,6 +87,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if c.hasListener("tls") && tlsSt.server == nil {
 		return nil, errors.New("sip: config: a tls listener needs TLS.CertFile and TLS.KeyFile")
 	}
+	var u *UA // for the transaction layer's callbacks
 	sua, err := sipgo.NewUA(
 		// Connections sipgo opens itself (to a Contact learnt in a dialog)
 		// verify the server against the IP they go to.
@@ -95,6 +98,9 @@ func New(cfg Config, h Handler) (*UA, error) {
 			sipgo_sip.WithTransactionLayerLogger(log),
 			sipgo_sip.WithTransactionLayerUnhandledResponseHandler(func(r *sipgo_sip.Response) {
 				// Retransmitted final responses after their transaction ended.
+				if u.onStrayResponse(r) {
+					return
+				}
 				log.Debug("sip: unmatched response", "status", r.StatusCode, "source", r.Source())
 			}),
 		),
@@ -113,7 +119,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sip: new: %w", err)
 	}
-	u := &UA{
+	u = &UA{
 		cfg: c, h: h, log: log, tls: tlsSt,
 		ua: sua, srv: srv, cli: cli,
 		auth:      newAuthServer(c.Host),
@@ -135,7 +141,7 @@ func New(cfg Config, h Handler) (*UA, error) {
 	}
 	u.probes = append(u.probes, newAccountProbers(u)...)
 	u.keepers = newNATKeepers(u)
-	srv.OnInvite(u.guarded(u.onInvite))
+	srv.OnInvite(u.trackInvite(u.guarded(u.onInvite)))
 	srv.OnAck(u.guarded(u.onAck))
 	srv.OnBye(u.guarded(u.onBye))
 	srv.OnCancel(u.guarded(u.onCancel))
@@ -524,6 +530,10 @@ func (u *UA) respond(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction, cod
 	if res.GetHeader("Server") == nil {
 		res.AppendHeader(sipgo_sip.NewHeader("Server", u.cfg.UserAgent))
 	}
+	if cancelled(tx) {
+		u.log.Debug("sip: response to a cancelled INVITE not sent", "code", code)
+		return
+	}
 	if err := tx.Respond(res); err != nil {
 		u.log.Warn("sip: respond", "code", code, "method", req.Method.String(), "err", err)
 	}
@@ -540,13 +550,6 @@ func (u *UA) onOptions(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 
 func (u *UA) onNoRoute(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 	u.respond(req, tx, 405, "Method Not Allowed", sipgo_sip.NewHeader("Allow", allowMethods))
-}
-
-func (u *UA) onCancel(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
-	// A CANCEL matching a pending INVITE is answered by the transaction
-	// layer (200, then 487 to the INVITE); one that reaches us matches
-	// nothing (RFC 3261 9.2).
-	u.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 }
 
 func (u *UA) onAck(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
