@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -184,40 +185,110 @@ func (c *Call) sendInvite(ctx context.Context, req *sipgo_sip.Request) error {
 }
 
 // waitAnswer is WaitAnswer for the INVITE in flight, noting what the hop
-// sent; while further hops remain it gives up on a hop silent for the hop
+// sent. While further hops remain it gives up on a hop silent for the hop
 // timeout (no CANCEL: nothing to cancel before a provisional, RFC 3261
-// 9.1).
+// 9.1). An INVITE sent to a resolved address is cancelled here, to that
+// same address (sipgo would resolve the URI anew); ctx ending is Hangup.
 func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 	hs := &c.hops
+	dcs := c.dcs
 	on := opts.OnResponse
 	var heard atomic.Bool
+	provisional := make(chan struct{})
+	var once sync.Once
 	opts.OnResponse = func(res *sipgo_sip.Response) error {
 		heard.Store(true)
 		hs.responded = true
-		if res.IsProvisional() && res.StatusCode != 100 {
-			hs.committed = true
+		if res.IsProvisional() {
+			once.Do(func() { close(provisional) })
+			if res.StatusCode != 100 {
+				hs.committed = true
+			}
 		}
 		if h, ok := hs.current(); ok && res.StatusCode != 503 {
 			c.ua.deadHops.alive(h)
 		}
 		return on(res)
 	}
-	if hs.responded || hs.idx+1 >= len(hs.hops) {
-		return c.dcs.WaitAnswer(ctx, opts)
+	h, fixed := hs.current()
+	if !fixed {
+		return dcs.WaitAnswer(ctx, opts)
 	}
-	hctx, cancel := context.WithCancelCause(ctx)
+	wctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	t := time.AfterFunc(c.ua.cfg.hopTimeout, func() {
-		if !heard.Load() {
-			cancel(sipgo.WaitAnswerForceCancelErr)
+	if !hs.responded && hs.idx+1 < len(hs.hops) {
+		t := time.AfterFunc(c.ua.cfg.hopTimeout, func() {
+			if !heard.Load() {
+				cancel(sipgo.WaitAnswerForceCancelErr)
+			}
+		})
+		defer t.Stop()
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-done:
+			return
 		}
-	})
-	defer t.Stop()
-	err := c.dcs.WaitAnswer(hctx, opts)
-	if ctx.Err() == nil && errors.Is(context.Cause(hctx), sipgo.WaitAnswerForceCancelErr) && !hs.responded {
+		select {
+		case <-provisional:
+		case <-done:
+			return
+		}
+		if err := c.cancelAt(dcs.InviteRequest, h); err != nil {
+			c.log.Warn("sip: CANCEL", "hop", h.String(), "err", err)
+			cancel(sipgo.WaitAnswerForceCancelErr)
+			return
+		}
+		// RFC 3261 9.1: no final response 64*T1 after the CANCEL ends it.
+		t := time.NewTimer(64 * sipgo_sip.T1)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel(sipgo.WaitAnswerForceCancelErr)
+		case <-done:
+		}
+	}()
+	err := dcs.WaitAnswer(wctx, opts)
+	if ctx.Err() != nil {
+		// Hung up: a crossing 2xx stays in InviteResponse to be ACKed
+		// and ended with BYE.
+		return ctx.Err()
+	}
+	if errors.Is(context.Cause(wctx), sipgo.WaitAnswerForceCancelErr) && !hs.responded {
 		hs.timedOut = true
 	}
 	return err
+}
+
+// cancelAt sends CANCEL for inv to h, where inv went (RFC 3261 9.1: same
+// Request-URI, Call-ID, To, From, CSeq number and top Via as the INVITE,
+// and its Route).
+func (c *Call) cancelAt(inv *sipgo_sip.Request, h hop) error {
+	req := sipgo_sip.NewRequest(sipgo_sip.CANCEL, *inv.Recipient.Clone())
+	req.AppendHeader(sipgo_sip.HeaderClone(inv.Via()))
+	req.AppendHeader(sipgo_sip.HeaderClone(inv.From()))
+	req.AppendHeader(sipgo_sip.HeaderClone(inv.To()))
+	req.AppendHeader(sipgo_sip.HeaderClone(inv.CallID()))
+	req.AppendHeader(&sipgo_sip.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipgo_sip.CANCEL})
+	mf := sipgo_sip.MaxForwardsHeader(70)
+	req.AppendHeader(&mf)
+	sipgo_sip.CopyHeaders("Route", inv, req)
+	req.SetTransport(h.Transport)
+	req.SetDestination(h.Addr)
+	req.Laddr = inv.Laddr
+	ctx, cancel := context.WithTimeout(context.Background(), 64*sipgo_sip.T1)
+	defer cancel()
+	res, err := c.ua.cli.Do(ctx, req)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != 200 {
+		return fmt.Errorf("%d %s", res.StatusCode, res.Reason)
+	}
+	return nil
 }
 
 // failedOver decides what to do with the outcome err of the INVITE in
