@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,7 +91,7 @@ type hopState struct {
 	idx       int            // the hop the INVITE in flight went to
 	committed bool           // a provisional response other than 100 came
 	responded bool           // some response came from the hop
-	timedOut  bool           // the hop stayed silent for the hop timeout
+	timedOut  bool           // the hop timer ended the transaction
 }
 
 func (s *hopState) current() (hop, bool) {
@@ -257,7 +258,9 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 		// and ended with BYE.
 		return ctx.Err()
 	}
-	if errors.Is(context.Cause(wctx), sipgo.WaitAnswerForceCancelErr) && !hs.responded {
+	if errors.Is(context.Cause(wctx), sipgo.WaitAnswerForceCancelErr) {
+		// The hop timer ended the transaction (a response racing with it
+		// came too late to keep it).
 		hs.timedOut = true
 	}
 	return err
@@ -299,7 +302,7 @@ func (c *Call) cancelAt(inv *sipgo_sip.Request, h hop) error {
 // new INVITE is on its way.
 func (c *Call) failedOver(ctx context.Context, err error) bool {
 	hs := &c.hops
-	if err == nil || ctx.Err() != nil || hs.committed {
+	if err == nil || ctx.Err() != nil || hs.committed && !hs.timedOut {
 		return false
 	}
 	h, ok := hs.current()
@@ -316,14 +319,14 @@ func (c *Call) failedOver(ctx context.Context, err error) bool {
 		}
 		why = "503"
 		if ra := dr.Res.GetHeader("Retry-After"); ra != nil {
-			if n, perr := strconv.Atoi(firstToken(ra.Value())); perr == nil && n > 0 {
-				hold = min(time.Duration(n)*time.Second, maxRetryAfter)
+			if d, ok := retryAfter(ra.Value()); ok {
+				hold = d
 			}
 		}
 	case hs.timedOut:
 		why = "hop timeout"
 	case hs.responded:
-		return false // a final answer other than an error response cannot follow
+		return false // the hop is alive: what went wrong is the call's outcome
 	}
 	c.ua.deadHops.mark(h, time.Now(), hold)
 	c.log.Warn("sip: next hop failed, trying the next", "hop", h.String(), "why", why, "err", err)
@@ -350,11 +353,17 @@ func (c *Call) nextInvite(remove ...string) *sipgo_sip.Request {
 	return req
 }
 
-func firstToken(s string) string {
-	for i, r := range s {
-		if r == ' ' || r == ';' || r == '(' || r == '\t' {
-			return s[:i]
-		}
+// retryAfter reads a Retry-After value (RFC 3261 20.33: delta-seconds,
+// then an optional comment and parameters), bounded by maxRetryAfter.
+func retryAfter(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	end := strings.IndexAny(v, " \t;(")
+	if end >= 0 {
+		v = v[:end]
 	}
-	return s
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n == 0 {
+		return 0, false
+	}
+	return min(time.Duration(n)*time.Second, maxRetryAfter), true
 }

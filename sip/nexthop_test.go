@@ -489,3 +489,31 @@ func TestRFC3263InviteFailoverTLS(t *testing.T) {
 	default:
 	}
 }
+
+func TestRFC3261RetryAfter(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"120":                     120 * time.Second,
+		" 18000;duration=3600":    maxRetryAfter,
+		"30 (maintenance)":        30 * time.Second,
+		"0":                       0,
+		"soon":                    0,
+		"-5":                      0,
+		"99999999999999999999999": 0,
+	} {
+		got, ok := retryAfter(in)
+		if got != want || ok != (want > 0) {
+			t.Errorf("%q: %v %v, want %v", in, got, ok, want)
+		}
+	}
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "18000;duration=3600", "30 (x)", "", ";", "4294967295"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d, ok := retryAfter(v); ok && (d <= 0 || d > maxRetryAfter) {
+			t.Fatalf("%q: %v", v, d)
+		}
+	})
+}
