@@ -194,24 +194,35 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 	hs := &c.hops
 	dcs := c.dcs
 	on := opts.OnResponse
+	h, fixed := hs.current()
 	var heard atomic.Bool
 	provisional := make(chan struct{})
 	var once sync.Once
+	// The CANCEL is built here, in WaitAnswer's goroutine, while the
+	// INVITE is not being changed (sipgo rewrites it to answer a
+	// challenge).
+	var cmu sync.Mutex
+	var cancelReq *sipgo_sip.Request
 	opts.OnResponse = func(res *sipgo_sip.Response) error {
 		heard.Store(true)
 		hs.responded = true
 		if res.IsProvisional() {
+			if fixed {
+				r := cancelFor(dcs.InviteRequest, h)
+				cmu.Lock()
+				cancelReq = r
+				cmu.Unlock()
+			}
 			once.Do(func() { close(provisional) })
 			if res.StatusCode != 100 {
 				hs.committed = true
 			}
 		}
-		if h, ok := hs.current(); ok && res.StatusCode != 503 {
+		if fixed && res.StatusCode != 503 {
 			c.ua.deadHops.alive(h)
 		}
 		return on(res)
 	}
-	h, fixed := hs.current()
 	if !fixed {
 		return dcs.WaitAnswer(ctx, opts)
 	}
@@ -238,7 +249,10 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 		case <-done:
 			return
 		}
-		if err := c.cancelAt(dcs.InviteRequest, h); err != nil {
+		cmu.Lock()
+		r := cancelReq
+		cmu.Unlock()
+		if err := c.sendCancel(r); err != nil {
 			c.log.Warn("sip: CANCEL", "hop", h.String(), "err", err)
 			cancel(sipgo.WaitAnswerForceCancelErr)
 			return
@@ -266,10 +280,10 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 	return err
 }
 
-// cancelAt sends CANCEL for inv to h, where inv went (RFC 3261 9.1: same
-// Request-URI, Call-ID, To, From, CSeq number and top Via as the INVITE,
-// and its Route).
-func (c *Call) cancelAt(inv *sipgo_sip.Request, h hop) error {
+// cancelFor is the CANCEL of inv, sent to h where inv went (RFC 3261 9.1:
+// same Request-URI, Call-ID, To, From, CSeq number and top Via as the
+// INVITE, and its Route).
+func cancelFor(inv *sipgo_sip.Request, h hop) *sipgo_sip.Request {
 	req := sipgo_sip.NewRequest(sipgo_sip.CANCEL, *inv.Recipient.Clone())
 	req.AppendHeader(sipgo_sip.HeaderClone(inv.Via()))
 	req.AppendHeader(sipgo_sip.HeaderClone(inv.From()))
@@ -282,6 +296,11 @@ func (c *Call) cancelAt(inv *sipgo_sip.Request, h hop) error {
 	req.SetTransport(h.Transport)
 	req.SetDestination(h.Addr)
 	req.Laddr = inv.Laddr
+	return req
+}
+
+// sendCancel sends req, a CANCEL, and wants 200 for it.
+func (c *Call) sendCancel(req *sipgo_sip.Request) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 64*sipgo_sip.T1)
 	defer cancel()
 	res, err := c.ua.cli.Do(ctx, req)
