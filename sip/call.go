@@ -168,6 +168,7 @@ type Call struct {
 	diverted   []Diversion       // see Diverted
 	divParsed  bool              // incoming: diverted read from the INVITE
 	redirects  redirectState     // outgoing: 3xx followed (redirect.go)
+	hops       hopState          // outgoing: next hop addresses tried (nexthop.go)
 }
 
 // ID returns the Call-ID.

@@ -81,8 +81,9 @@ type Config struct {
 
 	// minSEFloor lowers RFC 4028's 90 s floor of MinSE, for tests.
 	minSEFloor time.Duration
-	// hopTimeout bounds one REGISTER to one address (default Timer F,
-	// 64*T1); tests shorten it.
+	// hopTimeout bounds one REGISTER to one address, and how long an
+	// INVITE waits for any response from one address before trying the
+	// next (default Timer F, 64*T1); tests shorten it.
 	hopTimeout time.Duration
 }
 

@@ -277,8 +277,26 @@
 // no response, 408 or 5xx moves on, other failures do not. While a backup
 // holds the binding it is refreshed there first and the earlier servers
 // are tried again every Config.Failback; on success the old binding is
-// removed. INVITEs of an account without its own Proxy go to the hop that
-// holds the registration.
+// removed.
+//
+// An INVITE (Dial, a redirection) resolves its next hop the same way: the
+// Route when the account has an outbound proxy (Account.Proxy, e.g. a
+// trunk's "sip:sbc.carrier.test"), else the Request-URI host; an account
+// without its own Proxy tries the hop holding its registration first, then
+// every other hop of its registrar and backups. The INVITE goes to the
+// first hop; it moves on to the next, as a new transaction of the same
+// call (new branch, next CSeq, same Call-ID, From tag, To and offer), when
+// the hop cannot be reached (connection refused, failed TLS handshake),
+// sends nothing within the hop timeout (Timer B, 64*T1 = 32 s) or answers
+// 503 (RFC 3263 4.3). A hop that sent a provisional response other than
+// 100 holds the call: no failover after it. A hop that failed goes to the
+// back of every hop list for 60 s (a 503's Retry-After, up to 10 min,
+// when given), so the calls that follow go straight to a live one; any
+// response takes it off. The log line "sip: INVITE sent" names the hop of
+// each attempt. Over TLS the certificate is checked against the URI's
+// host whichever address is used. CANCEL goes to the hop of the INVITE it
+// cancels (RFC 3261 9.1). When resolution fails (no DNS server, a name
+// only /etc/hosts knows) sipgo resolves the URI itself, without failover.
 //
 // # Concurrency
 //
@@ -287,8 +305,10 @@
 // peer answers their request; BeginDTMF, EndDTMF and SendDTMF never block; our in-dialog requests are serialised per
 // call. Session timers run on time.AfterFunc goroutines that end with the
 // call; MWI subscriptions, keepalive probes and CRLF keepalives have one
-// goroutine each until Run returns. Redirections are followed by the
-// goroutine that follows the outgoing INVITE; Remote and Diverted are
+// goroutine each until Run returns. Redirections and next-hop failover
+// are followed by the goroutine that follows the outgoing INVITE (a
+// timer and a CANCEL goroutine per attempt end with it); the dead-hop
+// list is shared by all calls under its own lock; Remote and Diverted are
 // guarded by the call's mutex. sipgo runs each
 // incoming request in its own goroutine; the goroutine of a new INVITE owns
 // that server transaction until the final response is done. Call events are

@@ -44,6 +44,12 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	if transport != "UDP" && transport != "TCP" && transport != "TLS" {
 		return nil, fmt.Errorf("sip: dial %s: transport %s not supported", accountName, transport)
 	}
+	// The addresses to try in turn (RFC 3263 4.3); through the registrar,
+	// the one holding the registration first.
+	hops := u.inviteHops(ctx, a, next, a.proxyIsRegistrar && route == nil)
+	if len(hops) > 0 {
+		transport = hops[0].Transport
+	}
 
 	ms, err := media.Listen(u.cfg.Host, u.cfg.RTPPortMin, u.cfg.RTPPortMax, u.log)
 	if err != nil {
@@ -110,23 +116,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	req.AppendHeader(&ctype)
 	req.SetBody(body)
 	u.prepare(req, transport)
-	dest := ""
-	if a.proxyIsRegistrar && route == nil {
-		// Follow the registration to whichever server holds it (failover,
-		// RFC 3263 hops).
-		if r := u.registrationOf(a); r != nil {
-			if h, ok := r.current(); ok && h.Transport == transport {
-				req.SetDestination(h.Addr)
-				dest = h.Addr
-			}
-		}
-	}
-	if transport == "TLS" {
-		if err := u.secureNextHop(ctx, req, next, dest); err != nil {
-			_ = ms.Close()
-			return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
-		}
-	}
+	c.hops = hopState{next: next, hops: hops}
 
 	c.local = partyFrom(from.DisplayName, from.Address)
 	c.remote = partyFrom("", toURI)
@@ -137,12 +127,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	}
 	waitCtx, cancel := context.WithCancel(context.Background())
 	c.cancelInvite = cancel
-	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: contact}
-	c.dua = dua
-	c.mu.Lock() // a Hangup racing with the send waits for c.dcs
-	c.dcs, err = dua.WriteInvite(ctx, req)
-	c.mu.Unlock()
-	if err != nil {
+	if err := c.sendInvite(ctx, req); err != nil {
 		cancel()
 		c.end(EventFailed, 0, err.Error())
 		return nil, fmt.Errorf("sip: dial %s: %w", accountName, err)
@@ -219,7 +204,7 @@ func (c *Call) runOutgoing(ctx context.Context) {
 	a := c.acc
 	var err error
 	for tries := 0; ; tries++ {
-		err = c.dcs.WaitAnswer(ctx, sipgo.AnswerOptions{
+		err = c.waitAnswer(ctx, sipgo.AnswerOptions{
 			OnResponse: c.onResponse,
 			Username:   a.AuthUser,
 			Password:   a.Password,
@@ -230,6 +215,10 @@ func (c *Call) runOutgoing(ctx context.Context) {
 			if rerr := c.retry422(ctx, dr.Res); rerr == nil {
 				continue
 			}
+		}
+		if c.failedOver(ctx, err) {
+			tries = -1
+			continue
 		}
 		if c.redirected(ctx, err) {
 			tries = -1

@@ -218,12 +218,7 @@ func (c *Call) learnDiversions(res *sipgo_sip.Response) {
 func (c *Call) reinviteTo(ctx context.Context, t redirectTarget) error {
 	u := c.ua
 	st := &c.redirects
-	old := c.dcs.InviteRequest
-	req := old.Clone()
-	for _, h := range []string{"Via", "Route", "Authorization", "Proxy-Authorization", "Contact", "Diversion", "History-Info"} {
-		req.RemoveHeader(h)
-	}
-	req.SetDestination("")
+	req := c.nextInvite("Via", "Route", "Authorization", "Proxy-Authorization", "Contact", "Diversion", "History-Info")
 	var next *sipgo_sip.Uri
 	if t.proxy {
 		// 305 Use Proxy: the same Request-URI through the proxy given.
@@ -263,26 +258,15 @@ func (c *Call) reinviteTo(ctx context.Context, t redirectTarget) error {
 	for _, h := range diversionHeaders(ds, st.format, req.Recipient.String()) {
 		req.AppendHeader(h)
 	}
-	contact := u.accountContact(c.acc, transport, req.Recipient.IsEncrypted() || next.IsEncrypted())
-	req.AppendHeader(&contact)
-	req.CSeq().SeqNo = c.dcs.CSEQ() + 1
 	u.prepare(req, transport)
-	if transport == "TLS" {
-		if err := u.secureNextHop(ctx, req, next, ""); err != nil {
-			return err
-		}
-	}
 	st.tried[t.key()] = true
 	c.log.Info("sip: following redirection", "to", req.Recipient.String(), "proxy", t.proxy, "count", st.followed)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	dua := &sipgo.DialogUA{Client: u.cli, ContactHDR: contact}
-	dcs, err := dua.WriteInvite(ctx, req)
-	if err != nil {
+	c.hops = hopState{next: next, hops: u.inviteHops(ctx, c.acc, next, false)}
+	if err := c.sendInvite(ctx, req); err != nil {
 		return err
 	}
-	c.dua, c.dcs = dua, dcs
-	c.haveRSeq = false
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if !t.proxy {
 		toURI := *req.Recipient.Clone()
 		toURI.UriParams, toURI.Headers = nil, nil

@@ -61,6 +61,7 @@ type UA struct {
 	calls     map[string][]*Call  // by Call-ID; two when a call loops back through a proxy (hairpin)
 	regs      []*registration
 	res       *resolver
+	deadHops  deadHops // next hops that failed lately; own lock (nexthop.go)
 	mwis      []*mwiSub
 	probes    []*prober
 	keepers   []*natKeeper
