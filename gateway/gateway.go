@@ -437,6 +437,9 @@ func (g *Gateway) onPortNote(p *port, n fxs.Note) {
 		g.dial(p, n.Number)
 	case fxs.NoteAnswer:
 		if c == nil {
+			// The phone answered a call that ended meanwhile (a CANCEL
+			// crossing the answer): its line is connected to nobody.
+			p.p.FarHangup()
 			return
 		}
 		if c.xfer {
@@ -805,6 +808,9 @@ func (g *Gateway) answered(c *call) {
 		if err := c.sc.Answer(); err != nil {
 			g.log.Warn("answer failed", "call", c.id, "err", err)
 			c.b.p.FarHangup()
+			// The caller never saw the answer (it cancelled first).
+			c.answer = time.Time{}
+			c.cancelled = true
 			g.endCall(c, "sip answer: "+err.Error())
 			return
 		}
@@ -929,13 +935,14 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 		}
 		g.endCall(c, fmt.Sprintf("sip %d", ev.Code))
 	case sip.EventEnded:
+		answered := c.recall || !c.answer.IsZero()
 		for _, p := range []*port{c.a, c.b} {
 			if p == nil {
 				continue
 			}
 			g.tell(p, c, func() {
 				switch {
-				case c.recall || !c.answer.IsZero():
+				case answered:
 					p.p.FarHangup()
 				case p == c.b:
 					p.p.CancelRing()
@@ -943,6 +950,11 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 					p.p.Congestion()
 				}
 			})
+		}
+		if c.dir == "inbound" && ev.Code == 487 && ev.Reason == sip.ReasonCancelled {
+			// The caller's CANCEL won over our answer: for the caller,
+			// and so in the CDR, the call was never answered.
+			c.answer = time.Time{}
 		}
 		if c.answer.IsZero() && c.dir == "inbound" {
 			c.cancelled = true

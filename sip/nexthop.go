@@ -3,7 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
-	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,7 +195,7 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 	dcs := c.dcs
 	on := opts.OnResponse
 	h, fixed := hs.current()
-	var heard atomic.Bool
+	var heard, final atomic.Bool
 	provisional := make(chan struct{})
 	var once sync.Once
 	// The CANCEL is built here, in WaitAnswer's goroutine, while the
@@ -206,6 +206,9 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 	opts.OnResponse = func(res *sipgo_sip.Response) error {
 		heard.Store(true)
 		hs.responded = true
+		if !res.IsProvisional() {
+			final.Store(true)
+		}
 		if res.IsProvisional() {
 			if fixed {
 				r := cancelFor(dcs.InviteRequest, h)
@@ -223,7 +226,10 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 		}
 		return on(res)
 	}
-	if !fixed {
+	if !fixed || (len(hs.hops) == 1 && sipgoReaches(dcs.InviteRequest, h)) {
+		// sipgo's own CANCEL goes where the INVITE went when the next hop
+		// is that IP address; it also knows a final response from a late
+		// one, so it is the one to use whenever it can be.
 		return dcs.WaitAnswer(ctx, opts)
 	}
 	wctx, cancel := context.WithCancelCause(context.Background())
@@ -249,13 +255,23 @@ func (c *Call) waitAnswer(ctx context.Context, opts sipgo.AnswerOptions) error {
 		case <-done:
 			return
 		}
+		if final.Load() {
+			// The final response is in: nothing left to cancel (a 2xx is
+			// ACKed and ended with BYE by the caller of waitAnswer).
+			return
+		}
 		cmu.Lock()
 		r := cancelReq
 		cmu.Unlock()
-		if err := c.sendCancel(r); err != nil {
+		if code, err := c.sendCancel(r); err != nil {
 			c.log.Warn("sip: CANCEL", "hop", h.String(), "err", err)
 			cancel(sipgo.WaitAnswerForceCancelErr)
 			return
+		} else if code != 200 {
+			// 481: the INVITE's final response crossed the CANCEL (RFC
+			// 3261 9.2); it is on its way, so keep waiting for it (a 2xx
+			// is then ACKed and ended with BYE), as long as 64*T1.
+			c.log.Info("sip: CANCEL refused, the final response crossed it", "hop", h.String(), "code", code)
 		}
 		// RFC 3261 9.1: no final response 64*T1 after the CANCEL ends it.
 		t := time.NewTimer(64 * sipgo_sip.T1)
@@ -299,18 +315,38 @@ func cancelFor(inv *sipgo_sip.Request, h hop) *sipgo_sip.Request {
 	return req
 }
 
-// sendCancel sends req, a CANCEL, and wants 200 for it.
-func (c *Call) sendCancel(req *sipgo_sip.Request) error {
+// sendCancel sends req, a CANCEL, and returns the final status it got;
+// err means none came.
+func (c *Call) sendCancel(req *sipgo_sip.Request) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 64*sipgo_sip.T1)
 	defer cancel()
 	res, err := c.ua.cli.Do(ctx, req)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if res.StatusCode != 200 {
-		return fmt.Errorf("%d %s", res.StatusCode, res.Reason)
+	return res.StatusCode, nil
+}
+
+// sipgoReaches says whether sipgo, sending a request for inv by itself
+// (as its CANCEL), would reach hop h: the next hop (Route, else the
+// Request-URI) is h's IP address and port, on h's transport.
+func sipgoReaches(inv *sipgo_sip.Request, h hop) bool {
+	u := inv.Recipient
+	if r := inv.Route(); r != nil {
+		u = r.Address
 	}
-	return nil
+	ip, err := netip.ParseAddr(strings.Trim(u.Host, "[]"))
+	if err != nil {
+		return false
+	}
+	port := u.Port
+	if port == 0 {
+		port = 5060
+		if h.Transport == "TLS" {
+			port = 5061
+		}
+	}
+	return strings.EqualFold(uriTransport(&u), h.Transport) && netip.AddrPortFrom(ip, uint16(port)).String() == h.Addr
 }
 
 // failedOver decides what to do with the outcome err of the INVITE in
