@@ -13,7 +13,7 @@ import (
 // OPTIONS (RFC 3261 11) every Config.Keepalive.
 type ServerStatus struct {
 	URI       string
-	Accounts  []string // the accounts (and trunks) that use the server
+	Accounts  []string  // the accounts (and trunks) that use the server
 	Up        bool      // the latest probe got a response (any status: the server is alive)
 	Since     time.Time // when Up last changed; zero before the first probe
 	LastCode  int       // status of the latest response, 0 after a timeout
