@@ -155,14 +155,7 @@ func TestTransferSIPCallerToPhone(t *testing.T) {
 				p2.OffHook()
 			}
 			x.waitJoined(t)
-			pa.Play(1004, -10)
-			time.Sleep(400 * time.Millisecond)
-			hears(t, "phone 2", p2.Listen(time.Second), 1004, -10)
-			pa.Play(0, 0)
-			p2.PlayTone(1004, -16)
-			time.Sleep(400 * time.Millisecond)
-			hears(t, "A", pa.Listen(time.Second), 1004, -16)
-			p2.StopPlay()
+			toneBothWays(t, pa, "A", p2, "phone 2")
 			if attended {
 				p2.OnHook()
 				waitEvent(t, ca, sip.EventEnded)
@@ -217,14 +210,7 @@ func TestTransferPhoneToSIPTarget(t *testing.T) {
 				answerB()
 			}
 			x.waitJoined(t)
-			pb.Play(1004, -10)
-			time.Sleep(400 * time.Millisecond)
-			hears(t, "phone 2", p2.Listen(time.Second), 1004, -10)
-			pb.Play(0, 0)
-			p2.PlayTone(1004, -16)
-			time.Sleep(400 * time.Millisecond)
-			hears(t, "B", pb.Listen(time.Second), 1004, -16)
-			p2.StopPlay()
+			toneBothWays(t, pb, "B", p2, "phone 2")
 			if attended {
 				cb.Hangup()
 				waitReal(t, "phone 2 hears B leave", 5*time.Second, func() bool { return x.port(2).State == PortTone })
@@ -267,14 +253,7 @@ func TestTransferPSTNCallerToSIPTarget(t *testing.T) {
 	pb := siptest.NewPump(cb.Media())
 	defer pb.Close()
 	x.waitJoined(t)
-	pb.Play(1004, -10)
-	time.Sleep(400 * time.Millisecond)
-	hears(t, "the PSTN caller", l1.Listen(time.Second), 1004, -10)
-	pb.Play(0, 0)
-	l1.PlayTone(1004, -16)
-	time.Sleep(400 * time.Millisecond)
-	hears(t, "B", pb.Listen(time.Second), 1004, -16)
-	l1.StopPlay()
+	toneBothWays(t, pb, "B", l1, "the PSTN caller")
 	cb.Hangup()
 	x.waitClear(t, l1)
 }
@@ -292,15 +271,31 @@ func TestTransferSIPCallerToPSTNLine(t *testing.T) {
 	x.transferOut(t)
 	waitReal(t, "the far end answers", 10*time.Second, func() bool { return l1.State() == sim.LineConnected })
 	x.waitJoined(t)
-	pa.Play(1004, -10)
-	time.Sleep(400 * time.Millisecond)
-	hears(t, "the far party", l1.Listen(time.Second), 1004, -10)
-	pa.Play(0, 0)
-	l1.PlayTone(1004, -16)
-	time.Sleep(400 * time.Millisecond)
-	hears(t, "A", pa.Listen(time.Second), 1004, -16)
-	l1.StopPlay()
+	toneBothWays(t, pa, "A", l1, "the far party")
 	l1.Hangup()
 	waitEvent(t, ca, sip.EventEnded)
 	x.waitClear(t, l1)
+}
+
+// analogParty is a simulated phone or PSTN far party.
+type analogParty interface {
+	PlayTone(freq, levelDBm0 float64)
+	StopPlay()
+	Listen(d time.Duration) []int16
+}
+
+// toneBothWays checks the audio of a joined call between a SIP party
+// (its media pump, named sipName) and an analog one: 1004 Hz at -10 dBm0
+// from the SIP side reaches the analog party, 1004 Hz at -16 dBm0 the
+// other way.
+func toneBothWays(t *testing.T, pm *siptest.Pump, sipName string, a analogParty, analogName string) {
+	t.Helper()
+	pm.Play(1004, -10)
+	time.Sleep(400 * time.Millisecond)
+	hears(t, analogName, a.Listen(time.Second), 1004, -10)
+	pm.Play(0, 0)
+	a.PlayTone(1004, -16)
+	time.Sleep(400 * time.Millisecond)
+	hears(t, sipName, pm.Listen(time.Second), 1004, -16)
+	a.StopPlay()
 }
