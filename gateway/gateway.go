@@ -966,6 +966,12 @@ func (g *Gateway) onSIPEvent(c *call, ev sip.Event) {
 // OnIncoming implements sip.Handler: a SIP call for one of our accounts.
 func (g *Gateway) OnIncoming(account string, sc *sip.Call) {
 	g.post(func() {
+		if sc.Ended() {
+			// Cancelled while queued: offering it would ring a phone
+			// (and turn the next caller away as busy) for nobody.
+			g.log.Info("inbound call gone before it was offered", "from", sc.Remote().Number)
+			return
+		}
 		if g.routeIncoming(account, sc) {
 			return
 		}

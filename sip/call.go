@@ -281,6 +281,10 @@ func (c *Call) end(kind EventKind, code int, reason string) {
 	c.log.Info("sip: call ended", "event", kind.String(), "code", code, "reason", reason)
 }
 
+// Ended reports whether the call is over (its final Event was sent): an
+// incoming call cancelled before its handler got to it, for one.
+func (c *Call) Ended() bool { return c.ended() }
+
 func (c *Call) ended() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -775,10 +775,23 @@ func TestSIPpGatewayCancelRaces(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// SIPp takes one scenario step per scheduling round: a CANCEL that
+	// lands in the instant between its answer timer running out and its
+	// 200 OK going out finds no receive waiting and SIPp aborts the call
+	// ("unexpected CANCEL"), though the CANCEL is legal there. Such calls
+	// are counted, not failed; everything else SIPp reports fails the test.
+	aborted := 0
 	for i, cmd := range sipps {
 		if err := cmd.Wait(); err != nil {
-			t.Errorf("sipp UAS %d: %v (exit status 1 = failed calls)\n%s\n%s", i+1, err, outs[i], sippLogs(cmd.Dir))
+			n, only := sippUnexpectedCancels(cmd.Dir)
+			if !only {
+				t.Errorf("sipp UAS %d: %v (exit status 1 = failed calls)\n%s\n%s", i+1, err, outs[i], sippLogs(cmd.Dir))
+			}
+			aborted += n
 		}
+	}
+	if aborted > 0 {
+		t.Logf("%d calls aborted by SIPp on a CANCEL in its step between the answer timer and the 200 OK", aborted)
 	}
 	elapsed := time.Since(start)
 	settle(t, r)
@@ -817,12 +830,14 @@ func TestSIPpGatewayCancelRaces(t *testing.T) {
 			crossedCDR++
 		case crossedCall[rec.To]:
 			t.Errorf("call from %s to %s: the 200 OK crossed our CANCEL, CDR %s (cause %q)", rec.From, rec.To, rec.Disposition, rec.Cause)
+		case outcomes[rec.To] == "" && aborted > 0 && rec.Disposition == "CANCELLED":
+			// SIPp aborted it on our CANCEL (above).
 		default:
 			t.Errorf("call from %s to %s: CDR %s (cause %q), SIPp saw %q", rec.From, rec.To, rec.Disposition, rec.Cause, outcomes[rec.To])
 		}
 		count[rec.Disposition]++
 	}
-	if len(recs) != perPort*len(cancelPorts) || len(outcomes) != len(recs) {
+	if len(recs) != perPort*len(cancelPorts) || len(outcomes)+aborted != len(recs) {
 		t.Errorf("%d CDRs and %d SIPp outcomes for %d calls", len(recs), len(outcomes), perPort*len(cancelPorts))
 	}
 	t.Logf("on-hook to hang-up: %v; SIPp answers %v after its 180; hang-ups swept around %v after the ringback; SIPp saw %v, CANCELs crossing the 200 (answered 200, 481) %v; CDRs %v; %d calls in %v",
@@ -844,4 +859,28 @@ func lineState(gw *gateway.Gateway, ext string) string {
 		}
 	}
 	return ""
+}
+
+// sippUnexpectedCancels reads the errors log of the SIPp run in dir and
+// returns how many calls SIPp aborted on an unexpected CANCEL, and whether
+// those were its only failures (receive timeouts with a jump are the
+// scenario's own branches, not failures).
+func sippUnexpectedCancels(dir string) (int, bool) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_errors.log"))
+	n, other := 0, false
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return 0, false
+		}
+		text := string(data)
+		n += strings.Count(text, "Aborting call on an unexpected CANCEL")
+		rest := strings.ReplaceAll(text, "Aborting call on an unexpected CANCEL", "")
+		for _, bad := range []string{"Aborting", "Dead call", "Unexpected", "unexpected", "Failed", "retransmission timeout"} {
+			if strings.Contains(rest, bad) {
+				other = true
+			}
+		}
+	}
+	return n, n > 0 && !other
 }
