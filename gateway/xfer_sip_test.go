@@ -225,37 +225,52 @@ func TestTransferPhoneToSIPTarget(t *testing.T) {
 }
 
 // TestTransferPSTNCallerToSIPTarget: a PSTN call answered on phone 1 is
-// transferred blind to SIP peer B: the line's caller hears ringback until B
-// answers, then the line and B hear each other; B's BYE releases the line.
+// transferred to SIP peer B, blind (the line's caller hears ringback until
+// B answers) or attended (B answered the consultation); then the line and
+// B hear each other, and B's BYE releases the line.
 func TestTransferPSTNCallerToSIPTarget(t *testing.T) {
-	x := newXferSIPRig(t, 56000)
-	p1 := x.phone(t, 1)
-	l1, _ := x.b.Line(1)
-	if err := l1.Ring("5551234", "Alice"); err != nil {
-		t.Fatal(err)
+	for i, attended := range []bool{false, true} {
+		t.Run(map[bool]string{false: "blind", true: "attended"}[attended], func(t *testing.T) {
+			x := newXferSIPRig(t, 56000+700*i)
+			p1 := x.phone(t, 1)
+			l1, _ := x.b.Line(1)
+			if err := l1.Ring("5551234", "Alice"); err != nil {
+				t.Fatal(err)
+			}
+			waitReal(t, "phone 1 rings", 15*time.Second, p1.Ringing)
+			p1.OffHook()
+			waitReal(t, "line answered", 5*time.Second, l1.Answered)
+			waitReal(t, "connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
+			x.consult(t, "3001")
+			var cb *sip.Call
+			select {
+			case cb = <-x.peerB.calls:
+			case <-time.After(10 * time.Second):
+				t.Fatal("B got no call")
+			}
+			var pb *siptest.Pump
+			answerB := func() {
+				cb.Answer()
+				pb = siptest.NewPump(cb.Media())
+				t.Cleanup(pb.Close)
+			}
+			if attended {
+				answerB()
+				waitReal(t, "consultation connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
+			}
+			x.transferOut(t)
+			if !attended {
+				if !ringbackHeard(l1.Listen(6 * time.Second)) {
+					t.Error("the PSTN caller hears no ringback while B rings")
+				}
+				answerB()
+			}
+			x.waitJoined(t)
+			toneBothWays(t, pb, "B", l1, "the PSTN caller")
+			cb.Hangup()
+			x.waitClear(t, l1)
+		})
 	}
-	waitReal(t, "phone 1 rings", 15*time.Second, p1.Ringing)
-	p1.OffHook()
-	waitReal(t, "line answered", 5*time.Second, l1.Answered)
-	waitReal(t, "connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
-	x.consult(t, "3001")
-	var cb *sip.Call
-	select {
-	case cb = <-x.peerB.calls:
-	case <-time.After(10 * time.Second):
-		t.Fatal("B got no call")
-	}
-	x.transferOut(t)
-	if !ringbackHeard(l1.Listen(6 * time.Second)) {
-		t.Error("the PSTN caller hears no ringback while B rings")
-	}
-	cb.Answer()
-	pb := siptest.NewPump(cb.Media())
-	defer pb.Close()
-	x.waitJoined(t)
-	toneBothWays(t, pb, "B", l1, "the PSTN caller")
-	cb.Hangup()
-	x.waitClear(t, l1)
 }
 
 // TestTransferSIPCallerToPSTNLine: SIP peer A's call answered on phone 1 is
