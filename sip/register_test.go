@@ -235,3 +235,40 @@ func TestRefreshSchedule(t *testing.T) {
 		}
 	}
 }
+
+// TestBackoffAndSpread: failed registrations back off exponentially from
+// retryMin to retryMax, each wait drawn from the upper half of its step
+// (full jitter), and 100 ports granted the same hour-long binding at the
+// same moment refresh spread over minutes, not in one burst.
+func TestBackoffAndSpread(t *testing.T) {
+	prevHi := time.Duration(0)
+	for f := range 14 {
+		step := min(retryMin<<min(f, 10), retryMax)
+		lo, hi := time.Duration(1<<62), time.Duration(0)
+		for range 200 {
+			d := backoff(f)
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		if lo < step/2 || hi > step {
+			t.Errorf("failure %d: waits %v..%v, want within %v..%v", f, lo, hi, step/2, step)
+		}
+		if hi < prevHi/2 {
+			t.Errorf("failure %d: waits shrank to %v", f, hi)
+		}
+		if step > time.Second && hi-lo < step/10 {
+			t.Errorf("failure %d: waits %v..%v hardly spread", f, lo, hi)
+		}
+		prevHi = hi
+	}
+	if d := backoff(100); d > retryMax {
+		t.Errorf("backoff after 100 failures %v, above the cap %v", d, retryMax)
+	}
+	lo, hi := time.Duration(1<<62), time.Duration(0)
+	for range 100 {
+		d := refreshAfter(time.Hour)
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	if hi-lo < 3*time.Minute {
+		t.Errorf("100 refreshes of an hour's binding fall within %v (%v..%v): a storm", hi-lo, lo, hi)
+	}
+}
