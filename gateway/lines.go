@@ -518,9 +518,14 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 		return
 	}
 	c.dstLeg = target
-	sc, err := g.ua.DialWith(context.Background(), account, target,
-		sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName},
-			Diversions: c.divs, DiversionFormat: g.diversionFormat()})
+	opts := sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName},
+		Diversions: c.divs, DiversionFormat: g.diversionFormat()}
+	if c.from == "" && strings.EqualFold(c.fromName, "private") {
+		// The PSTN caller withheld the number (caller ID absence 'P'):
+		// anonymous From and Privacy: id (RFC 3323, RFC 3325).
+		opts.From, opts.Privacy = sip.Party{}, true
+	}
+	sc, err := g.ua.DialWith(context.Background(), account, target, opts)
 	if err != nil {
 		g.log.Warn("pstn to sip failed", "to", target, "err", err)
 		c.state = "failed"

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,20 +16,23 @@ import (
 // received — number and name, for Bellcore FSK between the rings (us),
 // ETSI FSK after a line reversal (de) and DTMF CLIP before ringing (nl) —
 // in From; a trusted account also carries it in P-Asserted-Identity (RFC
-// 3325). A caller without caller ID is presented as the account.
+// 3325). A caller without caller ID is presented as the account; one who
+// withheld the number (absence 'P') as anonymous (RFC 3323 Privacy: id).
 func TestPSTNCallerIDToSIP(t *testing.T) {
 	cases := []struct {
 		zone     string
 		scheme   cid.Scheme
 		withName bool
+		private  bool
 	}{
-		{"us", cid.Bellcore, true},
-		{"de", cid.ETSI, true},
-		{"nl", cid.DTMF, false},
-		{"us", 0, false}, // no caller ID at all
+		{"us", cid.Bellcore, true, false},
+		{"de", cid.ETSI, true, false},
+		{"nl", cid.DTMF, false, false},
+		{"us", 0, false, false}, // no caller ID at all
+		{"us", cid.Bellcore, false, true},
 	}
 	for i, tc := range cases {
-		t.Run(fmt.Sprintf("%s/%v", tc.zone, tc.scheme), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/%v/private=%v", tc.zone, tc.scheme, tc.private), func(t *testing.T) {
 			got := make(chan sip.Party, 4)
 			peer := startUA(t, sip.Config{
 				Listen:     []string{"udp:127.0.0.1:0"},
@@ -51,12 +55,22 @@ func TestPSTNCallerIDToSIP(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := l1.RingWith(sim.RingOptions{Number: "5551234", Name: "ALICE SMITH", Scheme: tc.scheme}); err != nil {
+			ro := sim.RingOptions{Number: "5551234", Name: "ALICE SMITH", Scheme: tc.scheme}
+			if tc.private {
+				ro = sim.RingOptions{Absence: 'P', Scheme: tc.scheme}
+			}
+			if err := l1.RingWith(ro); err != nil {
 				t.Fatal(err)
 			}
 			select {
 			case p := <-got:
 				wantNum, wantName := "5551234", "ALICE SMITH"
+				if tc.private {
+					if p.Number != "anonymous" || strings.Contains(p.Name, "private") {
+						t.Errorf("a withheld PSTN caller reaches SIP as %q <%s>, want anonymous", p.Name, p.URI)
+					}
+					break
+				}
 				if tc.scheme == 0 {
 					wantNum, wantName = "5550000", "Gateway"
 				} else if !tc.withName {
