@@ -184,32 +184,7 @@ func TestTransferPhoneToSIPTarget(t *testing.T) {
 			waitReal(t, "phone 2 rings", 5*time.Second, p2.Ringing)
 			p2.OffHook()
 			waitReal(t, "1 and 2 connected", 5*time.Second, func() bool { return x.port(2).State == PortConnected })
-			x.consult(t, "3001")
-			var cb *sip.Call
-			select {
-			case cb = <-x.peerB.calls:
-			case <-time.After(10 * time.Second):
-				t.Fatal("B got no call")
-			}
-			// B's media is clocked from its answer on, as a phone's would be.
-			var pb *siptest.Pump
-			answerB := func() {
-				cb.Answer()
-				pb = siptest.NewPump(cb.Media())
-				t.Cleanup(pb.Close)
-			}
-			if attended {
-				answerB()
-				waitReal(t, "consultation connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
-			}
-			x.transferOut(t)
-			if !attended {
-				if !ringbackHeard(p2.Listen(6 * time.Second)) {
-					t.Error("phone 2 hears no ringback while B rings")
-				}
-				answerB()
-			}
-			x.waitJoined(t)
+			cb, pb := x.transferToB(t, attended, p2, "phone 2")
 			toneBothWays(t, pb, "B", p2, "phone 2")
 			if attended {
 				cb.Hangup()
@@ -241,31 +216,7 @@ func TestTransferPSTNCallerToSIPTarget(t *testing.T) {
 			p1.OffHook()
 			waitReal(t, "line answered", 5*time.Second, l1.Answered)
 			waitReal(t, "connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
-			x.consult(t, "3001")
-			var cb *sip.Call
-			select {
-			case cb = <-x.peerB.calls:
-			case <-time.After(10 * time.Second):
-				t.Fatal("B got no call")
-			}
-			var pb *siptest.Pump
-			answerB := func() {
-				cb.Answer()
-				pb = siptest.NewPump(cb.Media())
-				t.Cleanup(pb.Close)
-			}
-			if attended {
-				answerB()
-				waitReal(t, "consultation connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
-			}
-			x.transferOut(t)
-			if !attended {
-				if !ringbackHeard(l1.Listen(6 * time.Second)) {
-					t.Error("the PSTN caller hears no ringback while B rings")
-				}
-				answerB()
-			}
-			x.waitJoined(t)
+			cb, pb := x.transferToB(t, attended, l1, "the PSTN caller")
 			toneBothWays(t, pb, "B", l1, "the PSTN caller")
 			cb.Hangup()
 			x.waitClear(t, l1)
@@ -313,4 +264,39 @@ func toneBothWays(t *testing.T, pm *siptest.Pump, sipName string, a analogParty,
 	time.Sleep(400 * time.Millisecond)
 	hears(t, sipName, pm.Listen(time.Second), 1004, -16)
 	a.StopPlay()
+}
+
+// transferToB has phone 1 consult SIP peer B (3001) and hang up to
+// transfer its held party, held, to B: attended (B answers the
+// consultation first) or blind (held hears ringback until B answers). It
+// returns B's call and media pump once the two are joined; B's media is
+// clocked from its answer on, as a phone's would be.
+func (x *xferSIPRig) transferToB(t *testing.T, attended bool, held analogParty, heldName string) (*sip.Call, *siptest.Pump) {
+	t.Helper()
+	x.consult(t, "3001")
+	var cb *sip.Call
+	select {
+	case cb = <-x.peerB.calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("B got no call")
+	}
+	var pb *siptest.Pump
+	answerB := func() {
+		cb.Answer()
+		pb = siptest.NewPump(cb.Media())
+		t.Cleanup(pb.Close)
+	}
+	if attended {
+		answerB()
+		waitReal(t, "consultation connected", 5*time.Second, func() bool { return x.port(1).State == PortConnected })
+	}
+	x.transferOut(t)
+	if !attended {
+		if !ringbackHeard(held.Listen(6 * time.Second)) {
+			t.Errorf("%s hears no ringback while B rings", heldName)
+		}
+		answerB()
+	}
+	x.waitJoined(t)
+	return cb, pb
 }
