@@ -137,8 +137,16 @@ func portQuiet(r *rig, n int, ext string, limit time.Duration) error {
 	}
 	deadline := time.Now().Add(limit)
 	for {
-		st := portState(r.gw, ext)
-		if st == gateway.PortIdle && !p.Ringing() {
+		// Idle, silent, and no call of the gateway's still on the port:
+		// a call ended by a CANCEL may have rung the port an instant
+		// before its end reached the gateway.
+		st, callID := portState(r.gw, ext), ""
+		for _, ps := range r.gw.Ports() {
+			if ps.Extension == ext {
+				callID = ps.CallID
+			}
+		}
+		if st == gateway.PortIdle && !p.Ringing() && callID == "" {
 			return nil
 		}
 		if time.Now().After(deadline) {
