@@ -3,10 +3,12 @@ package interop
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,18 +65,35 @@ func fxsPorts(exts ...string) []gateway.PortConfig {
 // startRig runs a gateway with cfg (zone "us" unless set, echo canceller
 // off: the simulated lines have no hybrid echo) and the SIP user agent
 // described by o. The gateway and the UA are stopped when the test ends.
+// Ports are picked free but only bound when the UA runs, so another
+// process (a Kamailio still starting) may take one first: the rig is then
+// built again on new ports.
 func startRig(t *testing.T, cfg gateway.Config, o rigOptions) *rig {
 	t.Helper()
-	b, err := sim.New(sim.Config{NoEcho: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if cfg.Zone == "" {
 		cfg.Zone = "us"
 	}
 	cfg.EchoOff = true
 	if o.rtpSpan == 0 {
 		o.rtpSpan = 60
+	}
+	for attempt := 1; ; attempt++ {
+		r, err := tryStartRig(t, cfg, o)
+		if err == nil {
+			return r
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("gateway rig: %v", err)
+		}
+		t.Logf("gateway rig: %v; again on other ports", err)
+	}
+}
+
+func tryStartRig(t *testing.T, cfg gateway.Config, o rigOptions) (*rig, error) {
+	t.Helper()
+	b, err := sim.New(sim.Config{NoEcho: true})
+	if err != nil {
+		return nil, err
 	}
 	sipPort := freePort(t)
 	rtp := freeMediaPort(t)
@@ -84,13 +103,15 @@ func startRig(t *testing.T, cfg gateway.Config, o rigOptions) *rig {
 	}
 	tlsPort := 0
 	if o.tls != nil {
-		tlsPort = freePort(t)
+		for tlsPort == 0 || tlsPort == sipPort {
+			tlsPort = freePort(t)
+		}
 		listen = append(listen, fmt.Sprintf("tls:127.0.0.1:%d", tlsPort))
 	}
 	gw, err := gateway.New(gateway.Options{Board: b, Config: cfg, CDR: o.cdr})
 	if err != nil {
 		b.Close()
-		t.Fatal(err)
+		return nil, err
 	}
 	ua, err := sip.New(sip.Config{
 		Listen:     listen,
@@ -101,32 +122,42 @@ func startRig(t *testing.T, cfg gateway.Config, o rigOptions) *rig {
 	}, gw)
 	if err != nil {
 		b.Close()
-		t.Fatal(err)
+		return nil, err
 	}
 	gw.AttachSIP(ua)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
+	uaErr := make(chan error, 1)
 	go func() { gw.Run(ctx); done <- struct{}{} }()
-	go func() { ua.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() {
+	go func() { uaErr <- ua.Run(ctx); done <- struct{}{} }()
+	stop := func() bool {
 		cancel()
 		b.Close()
 		for range 2 {
 			select {
 			case <-done:
 			case <-time.After(10 * time.Second):
-				t.Error("gateway did not stop within 10 s")
-				return
+				return false
 			}
 		}
-	})
+		return true
+	}
 	select {
 	case <-ua.Ready():
-	case <-time.After(5 * time.Second):
-		t.Fatal("SIP user agent not ready")
+	case err := <-uaErr:
+		stop()
+		return nil, fmt.Errorf("SIP user agent: %w", err)
+	case <-time.After(10 * time.Second):
+		stop()
+		return nil, errors.New("SIP user agent not ready within 10 s")
 	}
+	t.Cleanup(func() {
+		if !stop() {
+			t.Error("gateway did not stop within 10 s")
+		}
+	})
 	<-gw.Ready()
-	return &rig{board: b, gw: gw, ua: ua, sipPort: sipPort, tlsPort: tlsPort, rtpMin: rtp, rtpMax: rtp + o.rtpSpan + 1}
+	return &rig{board: b, gw: gw, ua: ua, sipPort: sipPort, tlsPort: tlsPort, rtpMin: rtp, rtpMax: rtp + o.rtpSpan + 1}, nil
 }
 
 // phone returns simulated phone n (FXS port n).
