@@ -23,6 +23,8 @@ func TestRFC4961SymmetricLatch(t *testing.T) {
 	waitReceived(t, s, 1)
 	expectAt := func(p *rawPeer, others ...*rawPeer) {
 		t.Helper()
+		// The receive path counts a packet before it moves the latch.
+		waitFor(t, "destination "+p.addr().String(), func() bool { return s.Destination().Port() == uint16(p.addr().Port) })
 		s.Push(make([]int16, 160))
 		var pkt rtp.Packet
 		if err := pkt.Unmarshal(p.recv()); err != nil {
