@@ -495,8 +495,6 @@ func (f *File) posOf(field string) position {
 	return position{}
 }
 
-// validateFXS checks the settings shared by the FXS ports and the echo
-// canceller.
 // validateTLS checks sip.tls; the files themselves are read, and their
 // contents checked, when the SIP user agent starts.
 func (f *File) validateTLS(bad func(field, format string, args ...any)) {
@@ -521,6 +519,8 @@ func (f *File) validateTLS(bad func(field, format string, args ...any)) {
 	}
 }
 
+// validateFXS checks the settings shared by the FXS ports and the echo
+// canceller.
 func (f *File) validateFXS(bad func(field, format string, args ...any)) {
 	x := f.FXS
 	if x.CallerID != "" && !contains(fxs.CallerIDNames(), x.CallerID) {
