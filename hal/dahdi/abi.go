@@ -30,7 +30,6 @@ const (
 	sizeofLineConfig    = 36
 	sizeofChanConfig    = 76
 	sizeofDynamicSpan   = 72
-	sizeofDialOperation = 260
 )
 
 // ioctl requests (user.h "ioctl definitions").
@@ -49,7 +48,6 @@ var (
 	ioctlChanConfig    = ioc(iocWrite, 19, sizeofChanConfig)          // DAHDI_CHANCONFIG
 	ioctlGetBufInfo    = ioc(iocRead, 27, sizeofBufferInfo)           // DAHDI_GET_BUFINFO
 	ioctlSetBufInfo    = ioc(iocWrite, 27, sizeofBufferInfo)          // DAHDI_SET_BUFINFO
-	ioctlDial          = ioc(iocWrite, 31, sizeofDialOperation)       // DAHDI_DIAL
 	ioctlAudioMode     = ioc(iocWrite, 32, sizeofInt)                 // DAHDI_AUDIOMODE
 	ioctlEchoCancel    = ioc(iocWrite, 33, sizeofEchoCanParams)       // DAHDI_ECHOCANCEL_PARAMS
 	ioctlChanNo        = ioc(iocRead, 34, sizeofInt)                  // DAHDI_CHANNO
@@ -76,7 +74,6 @@ var abiIoctls = map[string]uint32{
 	"DAHDI_GET_PARAMS":        ioctlGetParams,
 	"DAHDI_SET_PARAMS":        ioctlSetParams,
 	"DAHDI_HOOK":              ioctlHook,
-	"DAHDI_DIAL":              ioctlDial,
 	"DAHDI_GETEVENT":          ioctlGetEvent,
 	"DAHDI_SPANSTAT":          ioctlSpanStat,
 	"DAHDI_GETGAINS":          ioctlGetGains,
@@ -296,18 +293,6 @@ type dahdiBufferInfo struct {
 }
 
 // dahdiRingCadence is struct dahdi_ring_cadence (milliseconds, on first).
-// dahdiDialOperation is struct dahdi_dialoperation.
-type dahdiDialOperation struct {
-	Op      int32
-	Dialstr [maxDialStr]byte
-}
-
-// DAHDI_DIAL operations and the dial string buffer.
-const (
-	dialOpAppend = 1
-	maxDialStr   = 256
-)
-
 type dahdiRingCadence struct {
 	Ringcadence [maxCadence]int32
 }
@@ -368,7 +353,7 @@ func cString(b []byte) string {
 var abiConsts = map[string]int64{
 	"DAHDI_ONHOOK": hookOnHook, "DAHDI_OFFHOOK": hookOffHook, "DAHDI_WINK": hookWink,
 	"DAHDI_FLASH": hookFlash, "DAHDI_START": hookStart, "DAHDI_RING": hookRing,
-	"DAHDI_RINGOFF": hookRingOff, "DAHDI_DIAL_OP_APPEND": dialOpAppend, "DAHDI_MAX_DTMF_BUF": maxDialStr,
+	"DAHDI_RINGOFF":    hookRingOff,
 	"DAHDI_FLUSH_READ": flushRead, "DAHDI_FLUSH_WRITE": flushWrite, "DAHDI_FLUSH_EVENT": flushEvent,
 	"DAHDI_POLICY_IMMEDIATE": policyImmediate, "DAHDI_POLICY_WHEN_FULL": policyWhenFull,
 	"DAHDI_POLICY_HALF_FULL": policyHalfFull,

@@ -45,10 +45,6 @@ func goABI() map[string]string {
 		off("dahdi_params."+f.n, f.o)
 	}
 
-	var dop dahdiDialOperation
-	size("dahdi_dialoperation", unsafe.Sizeof(dop))
-	off("dahdi_dialoperation.dialstr", unsafe.Offsetof(dop.Dialstr))
-
 	var s dahdiSpanInfo
 	// The C struct is packed: its size is the end of the last field, not
 	// the Go size with tail padding.
@@ -165,7 +161,6 @@ func TestABIKnownValues(t *testing.T) {
 			{"dahdi_ring_cadence", "ioctl DAHDI_SETCADENCE"}, {"dahdi_echocanparams", "ioctl DAHDI_ECHOCANCEL_PARAMS"},
 			{"dahdi_versioninfo", "ioctl DAHDI_GETVERSION"}, {"dahdi_lineconfig", "ioctl DAHDI_SPANCONFIG"},
 			{"dahdi_chanconfig", "ioctl DAHDI_CHANCONFIG"}, {"dahdi_dynamic_span", "ioctl DAHDI_DYNAMIC_CREATE"},
-			{"dahdi_dialoperation", "ioctl DAHDI_DIAL"},
 		} {
 			if c[0] != name {
 				continue

@@ -100,7 +100,8 @@
 // four dahdi_dynamic_loc spans linked back to back in pairs, and runs this
 // package's tests there: hal/haltest with the linked channel as the far end,
 // plus tone, hook, ring, rotary pulse, loop-current drop, polarity, HDLC
-// and echo canceller tests measured across the driver, and Plan's configuration applied again with dahdi_cfg; then
+// and echo canceller tests measured across the driver, and Plan's
+// configuration applied again with dahdi_cfg; then
 // internal/dahdie2e runs tipringd on this backend and calls through it.
 // Facts learnt there:
 //

@@ -24,7 +24,6 @@ int main(void)
 	IOCTL(DAHDI_GET_PARAMS);
 	IOCTL(DAHDI_SET_PARAMS);
 	IOCTL(DAHDI_HOOK);
-	IOCTL(DAHDI_DIAL);
 	IOCTL(DAHDI_GETEVENT);
 	IOCTL(DAHDI_SPANSTAT);
 	IOCTL(DAHDI_GETGAINS);
@@ -120,10 +119,6 @@ int main(void)
 
 	SIZE(dahdi_echocanparams);
 	OFF(dahdi_echocanparams, tap_length); OFF(dahdi_echocanparams, param_count);
-
-	SIZE(dahdi_dialoperation);
-	OFF(dahdi_dialoperation, dialstr);
-	CONST(DAHDI_DIAL_OP_APPEND); CONST(DAHDI_MAX_DTMF_BUF);
 
 	SIZE(dahdi_versioninfo);
 	OFF(dahdi_versioninfo, version); OFF(dahdi_versioninfo, echo_canceller);
