@@ -764,9 +764,11 @@ func (f *File) validateTrunk(p string, a *Account, bad func(field, format string
 	} else if a.NumberFormat != "" && a.CountryCode == "" {
 		bad(p+".country_code", "number_format %s needs the country code (e.g. \"49\")", a.NumberFormat)
 	}
-	for field, v := range map[string]string{"country_code": a.CountryCode, "national_prefix": a.NationalPrefix, "international_prefix": a.InternationalPrefix} {
-		if strings.Trim(v, "0123456789") != "" || len(v) > 4 {
-			bad(p+"."+field, "%q is not up to 4 digits", v)
+	for _, x := range []struct{ field, v string }{
+		{".country_code", a.CountryCode}, {".national_prefix", a.NationalPrefix}, {".international_prefix", a.InternationalPrefix},
+	} {
+		if strings.Trim(x.v, "0123456789") != "" || len(x.v) > 4 {
+			bad(p+x.field, "%q is not up to 4 digits", x.v)
 		}
 	}
 	if !contains(Identities, a.Identity) {
