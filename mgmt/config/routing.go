@@ -35,8 +35,10 @@ func CheckPattern(p string) error {
 }
 
 // validateRouting checks time_zone, groups and routes. exts, accounts,
-// lines and lineGroups are what the rest of the file defines.
-func (f *File) validateRouting(exts, accounts map[string]int, lines, lineGroups map[string]bool, bad func(field, format string, args ...any)) {
+// lines and lineGroups are what the rest of the file defines; refAccount
+// checks a reference to an account.
+func (f *File) validateRouting(exts, accounts map[string]int, lines, lineGroups map[string]bool,
+	refAccount func(field, name string), bad func(field, format string, args ...any)) {
 	if f.TimeZone != "" {
 		if _, err := time.LoadLocation(f.TimeZone); err != nil || strings.EqualFold(f.TimeZone, "local") {
 			bad("time_zone", "%q is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)", f.TimeZone)
@@ -61,17 +63,10 @@ func (f *File) validateRouting(exts, accounts map[string]int, lines, lineGroups 
 	groups := map[string]int{}
 	for i, g := range f.Groups {
 		p := fmt.Sprintf("groups[%d]", i)
-		switch {
-		case g.Name == "":
-			bad(p+".name", "missing: every group needs a name")
-		case !validName(g.Name):
-			bad(p+".name", "%q is not a name (letters, digits, _ - . up to 64)", g.Name)
-		case groups[g.Name] > 0:
-			bad(p+".name", "%q is already the name of groups[%d]", g.Name, groups[g.Name]-1)
-		case portNames[g.Name] || lineNames[g.Name]:
+		if validName(g.Name) && (portNames[g.Name] || lineNames[g.Name]) {
 			bad(p+".name", "%q is already a port or line name", g.Name)
-		default:
-			groups[g.Name] = i + 1
+		} else {
+			checkName(p, "group", g.Name, i, groups, bad)
 		}
 		if !contains(Hunts, g.Strategy) {
 			bad(p+".strategy", "%q is not a hunt strategy (%s)", g.Strategy, strings.Join(Hunts, ", "))
@@ -93,7 +88,10 @@ func (f *File) validateRouting(exts, accounts map[string]int, lines, lineGroups 
 			seen[m.Port] = true
 		}
 	}
-	isGroup := func(n string) bool { return groups[n] > 0 || lineGroups[n] }
+	isGroup := func(n string) bool {
+		_, ok := groups[n]
+		return ok || lineGroups[n]
+	}
 
 	for i, r := range f.Routes {
 		p := fmt.Sprintf("routes[%d]", i)
@@ -124,11 +122,7 @@ func (f *File) validateRouting(exts, accounts map[string]int, lines, lineGroups 
 				bad(fmt.Sprintf("%s.time[%d]", p, j), "%v", err)
 			}
 		}
-		if r.Account != "" {
-			if _, ok := accounts[r.Account]; !ok {
-				bad(p+".account", "account %q is not defined under accounts", r.Account)
-			}
-		}
+		refAccount(p+".account", r.Account)
 		if r.Target != "" && !isSIPURI(r.Target) {
 			bad(p+".target", "%q is not a sip: or sips: URI template", r.Target)
 		}

@@ -231,6 +231,24 @@ func validName(s string) bool {
 	return true
 }
 
+// checkName checks the name of element i (at p, e.g. "accounts[2]") of a
+// list of kind's: present, a name, and not the name of an earlier element.
+// seen maps the names checked so far to their indexes; name is added.
+func checkName(p, kind, name string, i int, seen map[string]int, bad func(field, format string, args ...any)) {
+	switch {
+	case name == "":
+		bad(p+".name", "missing: every %s needs a name", kind)
+	case !validName(name):
+		bad(p+".name", "%q is not a name (letters, digits, _ - . up to 64)", name)
+	default:
+		if j, dup := seen[name]; dup {
+			bad(p+".name", "%q is already the name of %ss[%d]", name, kind, j)
+		} else {
+			seen[name] = i
+		}
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -291,18 +309,7 @@ func (f *File) validate(errs *ErrorList) {
 	accounts := map[string]int{}
 	for i, a := range f.Accounts {
 		p := fmt.Sprintf("accounts[%d]", i)
-		switch {
-		case a.Name == "":
-			bad(p+".name", "missing: every account needs a name")
-		case !validName(a.Name):
-			bad(p+".name", "%q is not a name (letters, digits, _ - . up to 64)", a.Name)
-		default:
-			if j, dup := accounts[a.Name]; dup {
-				bad(p+".name", "%q is already the name of accounts[%d]", a.Name, j)
-			} else {
-				accounts[a.Name] = i
-			}
-		}
+		checkName(p, "account", a.Name, i, accounts, bad)
 		if a.SRTP != "" && !contains(SRTPPolicies, a.SRTP) {
 			bad(p+".srtp", "%q is not an SRTP policy (%s)", a.SRTP, strings.Join(SRTPPolicies, ", "))
 		}
@@ -407,7 +414,7 @@ func (f *File) validate(errs *ErrorList) {
 	f.validateFXS(bad)
 	lines, groups := f.validateLines(chans, refAccount, bad)
 
-	f.validateRouting(exts, accounts, lines, groups, bad)
+	f.validateRouting(exts, accounts, lines, groups, refAccount, bad)
 }
 
 func (f *File) validateSIP(bad func(field, format string, args ...any)) {
