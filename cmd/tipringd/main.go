@@ -18,7 +18,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"syscall"
 	"time"
 
@@ -170,8 +169,8 @@ func serve(ctx context.Context, cfg *config.File, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	sc := sipConfig(cfg, log)
-	sc.Guard = g
+	sc := cfg.SIPConfig()
+	sc.Logger, sc.Guard = log.With("component", "sip"), g
 	ua, err := sip.New(sc, gw)
 	if err != nil {
 		return err
@@ -265,47 +264,6 @@ func watchdog(ctx context.Context) {
 			daemon.SdNotify(false, daemon.SdNotifyWatchdog)
 		}
 	}
-}
-
-func sipConfig(cfg *config.File, log *slog.Logger) sip.Config {
-	sc := sip.Config{
-		Listen:     cfg.SIP.Listen,
-		Host:       cfg.SIP.Host,
-		UserAgent:  cfg.SIP.UserAgent,
-		RTPPortMin: cfg.SIP.RTPPortMin,
-		RTPPortMax: cfg.SIP.RTPPortMax,
-		Codecs:     cfg.SIP.Codecs,
-		DTMFPT:     uint8(cfg.SIP.DTMFPT),
-		PublicHost: cfg.SIP.PublicHost,
-		Keepalive:  cfg.SIP.Keepalive,
-		DNSServer:  cfg.SIP.DNSServer,
-		Logger:     log.With("component", "sip"),
-	}
-	if t := cfg.SIP.TLS; t != (config.SIPTLS{}) {
-		sc.TLS = &sip.TLSConfig{
-			CertFile: t.Cert, KeyFile: t.Key, CAFile: t.CA,
-			VerifyClient: t.VerifyClient, MinVersion: t.MinVersion,
-		}
-	}
-	for _, a := range cfg.Accounts {
-		sc.Accounts = append(sc.Accounts, sip.Account{
-			Name: a.Name, User: a.User, Domain: a.Domain, AuthUser: a.AuthUser,
-			Password: a.Password, DisplayName: a.DisplayName,
-			Registrar: a.Registrar, Proxy: a.Proxy,
-			Expires: time.Duration(a.Expires) * time.Second,
-			SRTP:    a.SRTP,
-			Backup:  slices.Clone(a.Backup), MWI: a.MWI, Trusted: a.Trusted,
-			MaxRedirects: a.MaxRedirects, SymmetricRTP: a.SymmetricRTP,
-			Keepalive: a.Keepalive, KeepalivePeriod: a.KeepalivePeriod,
-			Trunk: a.Trunk, Peers: slices.Clone(a.Peers),
-			InboundUser: a.InboundUser, InboundPassword: a.InboundPassword,
-			Codecs: slices.Clone(a.Codecs), DTMF: a.DTMF, URIParams: a.URIParams,
-			NumberFormat: a.NumberFormat, CountryCode: a.CountryCode,
-			NationalPrefix: a.NationalPrefix, InternationalPrefix: a.InternationalPrefix,
-			Identity: a.Identity,
-		})
-	}
-	return sc
 }
 
 // gatewayView adapts the gateway to the API's read-only view, with the

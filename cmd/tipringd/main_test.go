@@ -151,7 +151,7 @@ func TestExampleConfigBuildsUA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := sipConfig(f, slog.New(slog.DiscardHandler))
+	sc := f.SIPConfig()
 	if len(sc.Accounts) != 2 || !sc.Accounts[1].Trunk || sc.Accounts[1].URIParams != "user=phone" || sc.Accounts[1].Identity != "pai" {
 		t.Fatalf("accounts mapped as %+v", sc.Accounts)
 	}

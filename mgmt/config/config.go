@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tipring/gateway"
+	"tipring/sip"
 )
 
 // File is the whole configuration file. Field names follow the YAML keys;
@@ -466,6 +467,54 @@ func (f *File) Gateway() gateway.Config {
 	}
 	c.TimeZone = f.TimeZone
 	return c
+}
+
+// SIPConfig returns the SIP user agent's configuration: the sip section and
+// every account. The caller adds what a file does not hold (Logger, Guard).
+func (f *File) SIPConfig() sip.Config {
+	s := &f.SIP
+	c := sip.Config{
+		Listen:     slices.Clone(s.Listen),
+		Host:       s.Host,
+		UserAgent:  s.UserAgent,
+		RTPPortMin: s.RTPPortMin,
+		RTPPortMax: s.RTPPortMax,
+		Codecs:     slices.Clone(s.Codecs),
+		DTMFPT:     uint8(s.DTMFPT),
+		PublicHost: s.PublicHost,
+		Keepalive:  s.Keepalive,
+		DNSServer:  s.DNSServer,
+	}
+	if t := s.TLS; t != (SIPTLS{}) {
+		c.TLS = &sip.TLSConfig{
+			CertFile: t.Cert, KeyFile: t.Key, CAFile: t.CA,
+			VerifyClient: t.VerifyClient, MinVersion: t.MinVersion,
+		}
+	}
+	for _, a := range f.Accounts {
+		c.Accounts = append(c.Accounts, a.SIP())
+	}
+	return c
+}
+
+// SIP returns the account as the SIP user agent takes it.
+func (a *Account) SIP() sip.Account {
+	return sip.Account{
+		Name: a.Name, User: a.User, Domain: a.Domain, AuthUser: a.AuthUser,
+		Password: a.Password, DisplayName: a.DisplayName,
+		Registrar: a.Registrar, Proxy: a.Proxy,
+		Expires: time.Duration(a.Expires) * time.Second,
+		SRTP:    a.SRTP,
+		Backup:  slices.Clone(a.Backup), MWI: a.MWI, Trusted: a.Trusted,
+		MaxRedirects: a.MaxRedirects, SymmetricRTP: a.SymmetricRTP,
+		Keepalive: a.Keepalive, KeepalivePeriod: a.KeepalivePeriod,
+		Trunk: a.Trunk, Peers: slices.Clone(a.Peers),
+		InboundUser: a.InboundUser, InboundPassword: a.InboundPassword,
+		Codecs: slices.Clone(a.Codecs), DTMF: a.DTMF, URIParams: a.URIParams,
+		NumberFormat: a.NumberFormat, CountryCode: a.CountryCode,
+		NationalPrefix: a.NationalPrefix, InternationalPrefix: a.InternationalPrefix,
+		Identity: a.Identity,
+	}
 }
 
 // Account returns the account called name, or nil.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tipring/gateway"
+	"tipring/sip"
 )
 
 func TestDefault(t *testing.T) {
@@ -613,5 +614,87 @@ routes:
 	wantRoute := gateway.Route{Pattern: "9x.T", Lines: []string{"l1"}, Group: "g", Hunt: "lru", Strip: 1, Prefix: "0"}
 	if len(g.Routes) != 1 || !reflect.DeepEqual(g.Routes[0], wantRoute) {
 		t.Errorf("route %+v\nwant %+v", g.Routes, wantRoute)
+	}
+}
+
+// TestSIPConfigMapsEveryOption checks that each option of the sip section
+// and of an account reaches the SIP user agent's configuration, and that
+// no field of sip.Account is left unmapped.
+func TestSIPConfigMapsEveryOption(t *testing.T) {
+	in := `
+sip:
+  listen: ["udp:127.0.0.1:5062", "tls:127.0.0.1:5063"]
+  host: 127.0.0.9
+  user_agent: test-ua
+  rtp_ports: 20000-20999
+  codecs: [PCMA, PCMU]
+  dtmf_pt: 96
+  public_host: 198.51.100.7
+  keepalive: 30s
+  dns_server: 127.0.0.1:5353
+  tls: {cert: /c.pem, key: /k.pem, ca: /ca.pem, verify_client: true, min_version: "1.3"}
+accounts:
+  - name: itsp
+    user: "100"
+    auth_user: gw-1
+    password: pw
+    domain: voip.example.net
+    display_name: Gateway
+    registrar: sip:127.0.0.1:5070
+    proxy: sip:127.0.0.1:5071
+    expires: 600
+    srtp: optional
+    backup: ["sip:127.0.0.1:5072"]
+    mwi: true
+    trusted: true
+    max_redirects: 3
+    symmetric_rtp: true
+    keepalive: crlf
+    keepalive_period: 20s
+    trunk: true
+    peers: ["127.0.0.0/8"]
+    inbound_user: in
+    inbound_password: inpw
+    codecs: [PCMA]
+    dtmf: info
+    uri_params: user=phone
+    number_format: e164
+    country_code: "49"
+    national_prefix: "0"
+    international_prefix: "00"
+    identity: pai
+ports: []
+`
+	f, err := Parse([]byte(in), "t.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.SIPConfig()
+	want := sip.Config{
+		Listen: []string{"udp:127.0.0.1:5062", "tls:127.0.0.1:5063"}, Host: "127.0.0.9", UserAgent: "test-ua",
+		RTPPortMin: 20000, RTPPortMax: 20999, Codecs: []string{"PCMA", "PCMU"}, DTMFPT: 96,
+		PublicHost: "198.51.100.7", Keepalive: 30 * time.Second, DNSServer: "127.0.0.1:5353",
+		TLS: &sip.TLSConfig{CertFile: "/c.pem", KeyFile: "/k.pem", CAFile: "/ca.pem", VerifyClient: true, MinVersion: "1.3"},
+		Accounts: []sip.Account{{
+			Name: "itsp", User: "100", AuthUser: "gw-1", Password: "pw", Domain: "voip.example.net", DisplayName: "Gateway",
+			Registrar: "sip:127.0.0.1:5070", Proxy: "sip:127.0.0.1:5071", Expires: 600 * time.Second, SRTP: "optional",
+			Backup: []string{"sip:127.0.0.1:5072"}, MWI: true, Trusted: true, MaxRedirects: 3, SymmetricRTP: true,
+			Keepalive: "crlf", KeepalivePeriod: 20 * time.Second, Trunk: true, Peers: []string{"127.0.0.0/8"},
+			InboundUser: "in", InboundPassword: "inpw", Codecs: []string{"PCMA"}, DTMF: "info", URIParams: "user=phone",
+			NumberFormat: "e164", CountryCode: "49", NationalPrefix: "0", InternationalPrefix: "00", Identity: "pai",
+		}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SIPConfig() =\n%+v\nwant\n%+v", got, want)
+	}
+	// A field added to sip.Account must be mapped (and set above).
+	a := reflect.ValueOf(got.Accounts[0])
+	for i := range a.NumField() {
+		if a.Field(i).IsZero() {
+			t.Errorf("sip.Account.%s is not mapped from the account", a.Type().Field(i).Name)
+		}
+	}
+	if f.SIP.TLS = (SIPTLS{}); f.SIPConfig().TLS != nil {
+		t.Error("TLS configured without sip.tls")
 	}
 }
