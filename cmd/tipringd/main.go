@@ -267,12 +267,13 @@ func watchdog(ctx context.Context) {
 }
 
 // gatewayView adapts the gateway to the API's read-only view, with the
-// optional hunt-group view and tone learning.
+// optional hunt-group and SIP servers views and tone learning.
 type gatewayView struct{ g *gateway.Gateway }
 
 var (
-	_ api.GroupLister = gatewayView{}
-	_ api.ToneLearner = gatewayView{}
+	_ api.GroupLister  = gatewayView{}
+	_ api.ServerLister = gatewayView{}
+	_ api.ToneLearner  = gatewayView{}
 )
 
 func (v gatewayView) Status() gateway.Status        { return v.g.Status() }
@@ -282,7 +283,7 @@ func (v gatewayView) Groups() []gateway.GroupStatus { return v.g.Groups() }
 func (v gatewayView) Servers() []api.Server {
 	var out []api.Server
 	for _, s := range v.g.Servers() {
-		out = append(out, api.Server{URI: s.URI, Accounts: s.Accounts, Up: s.Up, Since: s.Since, LastCode: s.LastCode, LastError: s.LastError})
+		out = append(out, api.Server(s))
 	}
 	return out
 }
