@@ -256,6 +256,22 @@ func (s *server) gw(w http.ResponseWriter) Gateway {
 	return s.o.Gateway
 }
 
+// gwAs returns the Gateway as its optional capability C (GroupLister,
+// ServerLister, ToneLearner). Without a Gateway it answers 503 as gw does;
+// when the Gateway lacks C, 404 with missing.
+func gwAs[C any](s *server, w http.ResponseWriter, missing string) (C, bool) {
+	var c C
+	g := s.gw(w)
+	if g == nil {
+		return c, false
+	}
+	c, ok := g.(C)
+	if !ok {
+		writeError(w, http.StatusNotFound, missing)
+	}
+	return c, ok
+}
+
 func (s *server) status(w http.ResponseWriter, r *http.Request) {
 	g := s.gw(w)
 	if g == nil {

@@ -13,14 +13,7 @@ type GroupLister interface {
 }
 
 func (s *server) groups(w http.ResponseWriter, r *http.Request) {
-	g := s.gw(w)
-	if g == nil {
-		return
+	if gl, ok := gwAs[GroupLister](s, w, "this gateway has no hunt groups view"); ok {
+		writeJSON(w, http.StatusOK, nonNil(gl.Groups()))
 	}
-	gl, ok := g.(GroupLister)
-	if !ok {
-		writeError(w, http.StatusNotFound, "this gateway has no hunt groups view")
-		return
-	}
-	writeJSON(w, http.StatusOK, nonNil(gl.Groups()))
 }

@@ -21,13 +21,8 @@ type ToneLearner interface {
 const learnSlack = 90 * time.Second
 
 func (s *server) learnTone(w http.ResponseWriter, r *http.Request) {
-	g := s.gw(w)
-	if g == nil {
-		return
-	}
-	tl, ok := g.(ToneLearner)
+	tl, ok := gwAs[ToneLearner](s, w, "this gateway cannot learn tones")
 	if !ok {
-		writeError(w, http.StatusNotFound, "this gateway cannot learn tones")
 		return
 	}
 	var req gateway.LearnRequest

@@ -23,14 +23,7 @@ type ServerLister interface {
 }
 
 func (s *server) servers(w http.ResponseWriter, r *http.Request) {
-	g := s.gw(w)
-	if g == nil {
-		return
+	if sl, ok := gwAs[ServerLister](s, w, "this gateway has no SIP servers view"); ok {
+		writeJSON(w, http.StatusOK, nonNil(sl.Servers()))
 	}
-	sl, ok := g.(ServerLister)
-	if !ok {
-		writeError(w, http.StatusNotFound, "this gateway has no SIP servers view")
-		return
-	}
-	writeJSON(w, http.StatusOK, nonNil(sl.Servers()))
 }
