@@ -34,18 +34,33 @@ func TestGroups(t *testing.T) {
 	}
 }
 
-// viewOnly is a Gateway without the groups capability.
+// viewOnly is a Gateway with none of the optional capabilities.
 type viewOnly struct{ api.Gateway }
 
-func TestGroupsWithoutCapability(t *testing.T) {
-	srv := httptest.NewServer(api.NewHandler(api.Options{Gateway: viewOnly{apitest.NewGateway()}}))
-	defer srv.Close()
-	resp, err := srv.Client().Get(srv.URL + "/api/v1/groups")
-	if err != nil {
-		t.Fatal(err)
+// TestOptionalCapabilities: a route whose optional capability the Gateway
+// lacks answers 404 saying so, and 503 when there is no Gateway at all.
+func TestOptionalCapabilities(t *testing.T) {
+	routes := []struct{ method, path, missing string }{
+		{"GET", "/api/v1/groups", "no hunt groups view"},
+		{"GET", "/api/v1/servers", "no SIP servers view"},
+		{"POST", "/api/v1/lines/FXO%2F1%2F5/learn-tone", "cannot learn tones"},
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("status %d, want 404", resp.StatusCode)
+	for _, c := range []struct {
+		name string
+		o    api.Options
+	}{
+		{"without the capability", api.Options{Gateway: viewOnly{apitest.NewGateway()}}},
+		{"without a gateway", api.Options{}},
+	} {
+		e := &env{srv: httptest.NewServer(api.NewHandler(c.o))}
+		for _, r := range routes {
+			resp, b := e.do(t, r.method, r.path, "")
+			if c.o.Gateway == nil {
+				wantError(t, resp, b, http.StatusServiceUnavailable, "not running")
+			} else {
+				wantError(t, resp, b, http.StatusNotFound, r.missing)
+			}
+		}
+		e.srv.Close()
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"tipring/gateway"
 	"tipring/hal/sim"
 	"tipring/mgmt/api"
-	"tipring/mgmt/api/apitest"
 )
 
 // TestLearnTone: the learn-tone route passes the request to the gateway
@@ -70,19 +69,6 @@ func TestLearnTone(t *testing.T) {
 	e.gw.Set(e.gw.Status(), ports, e.gw.Calls(), e.gw.Registrations())
 	resp, b = e.do(t, "POST", "/api/v1/lines/FXO%2F1%2F6/learn-tone", `{"number":"1"}`)
 	wantError(t, resp, b, http.StatusConflict, "line not idle")
-}
-
-func TestLearnToneNotSupported(t *testing.T) {
-	srv := httptest.NewServer(api.NewHandler(api.Options{Gateway: viewOnly{apitest.NewGateway()}}))
-	defer srv.Close()
-	resp, err := http.Post(srv.URL+"/api/v1/lines/FXO%2F1%2F5/learn-tone", "application/json", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("status %d, want 404", resp.StatusCode)
-	}
 }
 
 // simView is the running gateway as the API sees it.
