@@ -83,8 +83,8 @@ func Open(path string, g *guard.Guard, log *slog.Logger) (*Store, error) {
 	s.g.SetDenyList(union(s.cfgDeny, s.apiDeny))
 	now := s.now()
 	for _, b := range f.blocks {
-		if d := b.until.Sub(now); d > 0 {
-			g.Block(b.addr, d, b.reason)
+		if d := b.Until.Sub(now); d > 0 {
+			g.Block(b.Addr, d, b.Reason)
 		}
 	}
 	return s, nil
@@ -93,13 +93,7 @@ func Open(path string, g *guard.Guard, log *slog.Logger) (*Store, error) {
 // loaded is a parsed file.
 type loaded struct {
 	allow, deny []netip.Prefix
-	blocks      []loadedBlock
-}
-
-type loadedBlock struct {
-	addr   netip.Addr
-	until  time.Time
-	reason string
+	blocks      []guard.Entry // Addr, Until and Reason
 }
 
 // readFile reads and checks the file at path; nil, nil when it does not
@@ -149,7 +143,7 @@ func parse(data []byte) (*loaded, error) {
 		if err != nil {
 			return nil, fmt.Errorf("blocks[%d]: addr %q is not an IP address", i, b.Addr)
 		}
-		l.blocks = append(l.blocks, loadedBlock{addr: a, until: b.Until, reason: b.Reason})
+		l.blocks = append(l.blocks, guard.Entry{Addr: a, Until: b.Until, Reason: b.Reason})
 	}
 	return &l, nil
 }
@@ -247,12 +241,15 @@ func (s *Store) Block(addr netip.Addr, d time.Duration, reason string) {
 	s.saveLocked()
 }
 
-// Unblock lifts a block (guard.Guard.Unblock) and saves the manual blocks.
+// Unblock lifts a block (guard.Guard.Unblock) and saves the manual blocks;
+// it reports whether addr was blocked (nothing is saved when it was not).
 func (s *Store) Unblock(addr netip.Addr) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ok := s.g.Unblock(addr)
-	s.saveLocked()
+	if ok {
+		s.saveLocked()
+	}
 	return ok
 }
 

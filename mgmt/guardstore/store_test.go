@@ -104,6 +104,18 @@ func TestEditsSurviveReopen(t *testing.T) {
 	}
 }
 
+// TestUnblockUnknown: unblocking a source that is not blocked reports so
+// and writes nothing.
+func TestUnblockUnknown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	if open(t, path).Unblock(netip.MustParseAddr("203.0.113.9")) {
+		t.Error("Unblock of a source not blocked reported true")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("store written for a no-op: %v", err)
+	}
+}
+
 // TestExpiredBlockNotRestored: a stored block whose time has passed is
 // dropped at start.
 func TestExpiredBlockNotRestored(t *testing.T) {
