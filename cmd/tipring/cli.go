@@ -403,95 +403,74 @@ func (c *cli) status(args []string) error {
 	return w.Flush()
 }
 
-func (c *cli) ports(args []string) error {
-	if err := c.noArgs("ports", args); err != nil {
+// listView runs a view command that takes no arguments: it fetches the
+// list at path and prints it as a table, header first, then cells of each
+// element; an empty list prints empty instead, when that is not "".
+func listView[T any](c *cli, args []string, name, path, empty string, header []any, cells func(T) []any) error {
+	if err := c.noArgs(name, args); err != nil {
 		return err
 	}
-	var ports []gateway.PortStatus
-	if done, err := c.get("/api/v1/ports", &ports); done || err != nil {
+	var list []T
+	if done, err := c.get(path, &list); done || err != nil {
 		return err
+	}
+	if len(list) == 0 && empty != "" {
+		fmt.Fprintln(c.stdout, empty)
+		return nil
 	}
 	w := c.table()
-	row(w, "PORT", "KIND", "SPAN/CHAN", "EXT", "ACCOUNT", "STATE", "LINE", "HOOK", "REG", "CALL")
-	for _, p := range ports {
-		hook, reg := "on", ""
-		if p.OffHook {
-			hook = "off"
-		}
-		if p.Account != "" {
-			reg = yesNo(p.Registered)
-		}
-		row(w, p.Name, p.Kind, fmt.Sprintf("%d/%d", p.Span, p.Chan), p.Extension, p.Account, p.State, p.LineState, hook, reg, p.CallID)
+	row(w, header...)
+	for _, v := range list {
+		row(w, cells(v)...)
 	}
 	return w.Flush()
+}
+
+func (c *cli) ports(args []string) error {
+	return listView(c, args, "ports", "/api/v1/ports", "",
+		[]any{"PORT", "KIND", "SPAN/CHAN", "EXT", "ACCOUNT", "STATE", "LINE", "HOOK", "REG", "CALL"},
+		func(p gateway.PortStatus) []any {
+			hook, reg := "on", ""
+			if p.OffHook {
+				hook = "off"
+			}
+			if p.Account != "" {
+				reg = yesNo(p.Registered)
+			}
+			return []any{p.Name, p.Kind, fmt.Sprintf("%d/%d", p.Span, p.Chan), p.Extension, p.Account, p.State, p.LineState, hook, reg, p.CallID}
+		})
 }
 
 func (c *cli) calls(args []string) error {
-	if err := c.noArgs("calls", args); err != nil {
-		return err
-	}
-	var calls []gateway.CallInfo
-	if done, err := c.get("/api/v1/calls", &calls); done || err != nil {
-		return err
-	}
-	if len(calls) == 0 {
-		fmt.Fprintln(c.stdout, "no active calls")
-		return nil
-	}
-	w := c.table()
-	row(w, "ID", "FROM", "TO", "DIRECTION", "STATE", "CODEC", "STARTED", "DURATION", "LEGS")
-	for _, cl := range calls {
-		dur := ""
-		if !cl.Answer.IsZero() {
-			dur = fmtDuration(time.Since(cl.Answer))
-		}
-		row(w, cl.ID, cl.From, cl.To, cl.Direction, cl.State, cl.Codec, fmtTime(cl.Start), dur, strings.Join(cl.Legs, " <-> "))
-	}
-	return w.Flush()
+	return listView(c, args, "calls", "/api/v1/calls", "no active calls",
+		[]any{"ID", "FROM", "TO", "DIRECTION", "STATE", "CODEC", "STARTED", "DURATION", "LEGS"},
+		func(cl gateway.CallInfo) []any {
+			dur := ""
+			if !cl.Answer.IsZero() {
+				dur = fmtDuration(time.Since(cl.Answer))
+			}
+			return []any{cl.ID, cl.From, cl.To, cl.Direction, cl.State, cl.Codec, fmtTime(cl.Start), dur, strings.Join(cl.Legs, " <-> ")}
+		})
 }
 
 func (c *cli) registrations(args []string) error {
-	if err := c.noArgs("registrations", args); err != nil {
-		return err
-	}
-	var regs []api.Registration
-	if done, err := c.get("/api/v1/registrations", &regs); done || err != nil {
-		return err
-	}
-	if len(regs) == 0 {
-		fmt.Fprintln(c.stdout, "no SIP accounts")
-		return nil
-	}
-	w := c.table()
-	row(w, "ACCOUNT", "AOR", "REGISTERED", "EXPIRES", "LAST ERROR")
-	for _, r := range regs {
-		row(w, r.Account, r.AOR, yesNo(r.Registered), fmtTime(r.Expires), r.LastError)
-	}
-	return w.Flush()
+	return listView(c, args, "registrations", "/api/v1/registrations", "no SIP accounts",
+		[]any{"ACCOUNT", "AOR", "REGISTERED", "EXPIRES", "LAST ERROR"},
+		func(r api.Registration) []any {
+			return []any{r.Account, r.AOR, yesNo(r.Registered), fmtTime(r.Expires), r.LastError}
+		})
 }
 
 func (c *cli) servers(args []string) error {
-	if err := c.noArgs("servers", args); err != nil {
-		return err
-	}
-	var srv []api.Server
-	if done, err := c.get("/api/v1/servers", &srv); done || err != nil {
-		return err
-	}
-	if len(srv) == 0 {
-		fmt.Fprintln(c.stdout, "no SIP servers probed (sip.keepalive or an account's keepalive: options)")
-		return nil
-	}
-	w := c.table()
-	row(w, "SERVER", "ACCOUNTS", "UP", "SINCE", "LAST")
-	for _, s := range srv {
-		last := s.LastError
-		if s.LastCode != 0 {
-			last = strconv.Itoa(s.LastCode)
-		}
-		row(w, s.URI, strings.Join(s.Accounts, ","), yesNo(s.Up), fmtTime(s.Since), last)
-	}
-	return w.Flush()
+	return listView(c, args, "servers", "/api/v1/servers", "no SIP servers probed (sip.keepalive or an account's keepalive: options)",
+		[]any{"SERVER", "ACCOUNTS", "UP", "SINCE", "LAST"},
+		func(s api.Server) []any {
+			last := s.LastError
+			if s.LastCode != 0 {
+				last = strconv.Itoa(s.LastCode)
+			}
+			return []any{s.URI, strings.Join(s.Accounts, ","), yesNo(s.Up), fmtTime(s.Since), last}
+		})
 }
 
 func (c *cli) cdr(args []string) error {

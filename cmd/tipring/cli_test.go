@@ -336,4 +336,7 @@ func TestServersView(t *testing.T) {
 	if r := cols(ls[2]); r[2] != "no" || r[len(r)-1] != "timeout" {
 		t.Errorf("row %q", r)
 	}
+	if code, _, errOut := runCLI("servers", "extra"); code != exitUsage || !strings.Contains(errOut, "servers takes no arguments") {
+		t.Errorf("servers extra: exit %d: %s", code, errOut)
+	}
 }
