@@ -26,7 +26,7 @@ func (c *cli) line(args []string) error {
 	if len(pos) != 3 {
 		return usagef("line learn-tone: want LINE NUMBER")
 	}
-	if *seconds < 0 || *seconds > gateway.LearnMaxSeconds {
+	if *seconds != 0 && (*seconds < gateway.LearnMinSeconds || *seconds > gateway.LearnMaxSeconds) {
 		return usagef("line learn-tone: --seconds %v is not in %d-%d", *seconds, gateway.LearnMinSeconds, gateway.LearnMaxSeconds)
 	}
 	name, number := pos[1], pos[2]
@@ -46,9 +46,9 @@ func (c *cli) line(args []string) error {
 	if err := json.Unmarshal(b, &lt); err != nil {
 		return fmt.Errorf("learn-tone: unexpected answer: %v", err)
 	}
-	var fs2, cad []string
+	var freqs, cad []string
 	for _, f := range lt.Freqs {
-		fs2 = append(fs2, strconv.FormatFloat(f, 'f', -1, 64))
+		freqs = append(freqs, strconv.FormatFloat(f, 'f', -1, 64))
 	}
 	for _, d := range lt.Cadence {
 		cad = append(cad, strconv.FormatInt(d, 10))
@@ -57,7 +57,7 @@ func (c *cli) line(args []string) error {
 	row(w, "Line", lt.Line)
 	row(w, "Dialled", lt.Number)
 	row(w, "Signal", lt.Signal)
-	row(w, "Frequencies", strings.Join(fs2, " + ")+" Hz")
+	row(w, "Frequencies", strings.Join(freqs, " + ")+" Hz")
 	row(w, "Cadence", strings.Join(cad, "/")+" ms")
 	row(w, "Level", fmt.Sprintf("%.1f dBm0", lt.LevelDBm0))
 	row(w, "Recorded", fmt.Sprintf("%.1f s", lt.Seconds))

@@ -47,6 +47,7 @@ func TestLineLearnTone(t *testing.T) {
 
 	for _, args := range [][]string{{"line"}, {"line", "learn"}, {"line", "learn-tone", "FXO/1/5"},
 		{"line", "learn-tone", "FXO/1/5", "1", "2"}, {"line", "learn-tone", "FXO/1/5", "1", "--seconds", "99"},
+		{"line", "learn-tone", "FXO/1/5", "1", "--seconds", "1"}, {"line", "learn-tone", "FXO/1/5", "1", "--seconds", "-3"},
 		{"line", "learn-tone", "FXO/1/5", "1", "--seconds", "x"}} {
 		if code, _, _ := runCLI(args...); code != exitUsage {
 			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
