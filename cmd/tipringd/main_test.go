@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -53,26 +54,8 @@ func freeTCP(t *testing.T) string {
 func TestDaemonServesDefaultConfig(t *testing.T) {
 	cfg := config.Default()
 	cfg.DataDir = t.TempDir()
-	cfg.HTTP.Listen = freeTCP(t)
-	sipAddr := freeTCP(t)
-	cfg.SIP.Listen = []string{"udp:" + sipAddr, "tcp:" + sipAddr}
 	cfg.SIP.RTPPortMin, cfg.SIP.RTPPortMax = 41000, 41999
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- serve(ctx, cfg, slog.New(slog.DiscardHandler)) }()
-	base := "http://" + cfg.HTTP.Listen
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(base + "/api/v1/status")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("daemon did not come up: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	base, stop := startDaemon(t, cfg, io.Discard)
 	post := func(path, body string) {
 		t.Helper()
 		resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
@@ -123,15 +106,7 @@ func TestDaemonServesDefaultConfig(t *testing.T) {
 	if len(cdrs) != 1 || cdrs[0].From != "2003" || cdrs[0].To != "2004" || cdrs[0].Disposition != "ANSWERED" {
 		t.Errorf("CDRs %+v", cdrs)
 	}
-	cancel()
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatalf("serve: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("daemon did not stop")
-	}
+	stop()
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "cdr.db")); err != nil {
 		t.Errorf("no CDR database: %v", err)
 	}
