@@ -10,6 +10,9 @@
 //	GET  /api/v1/groups          []gateway.GroupStatus: hunt groups, their strategy and
 //	                             members (state, calls and last use per group); 404 when
 //	                             the Gateway is no GroupLister
+//	GET  /api/v1/servers         []Server: each registrar, proxy and trunk the OPTIONS
+//	                             keepalive probes, the accounts using it, up or down;
+//	                             404 when the Gateway is no ServerLister
 //	GET  /api/v1/cdr             []gateway.CDR, newest first; ?limit=N (0-10000),
 //	                             ?since= (RFC 3339, Unix seconds or a duration ago), ?number=
 //	POST /api/v1/config/check    body: a YAML configuration; answer {"ok":bool,"errors":[...]}
