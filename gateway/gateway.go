@@ -63,7 +63,6 @@ type Gateway struct {
 	lines        []*line
 	byLine       map[string]*line
 	lineAccounts map[string][]*line // lines by SIP account
-	rrLast       map[string]*line   // round-robin hunts: the line used last
 
 	// Hunt groups and the routing table's clock (groups.go, routing.go).
 	groups  map[string]*group
@@ -204,7 +203,6 @@ func New(o Options) (*Gateway, error) {
 		byAccount:    map[string]*port{},
 		byLine:       map[string]*line{},
 		lineAccounts: map[string][]*line{},
-		rrLast:       map[string]*line{},
 		queue:        make(chan func(), 1024),
 		calls:        map[string]*call{},
 		now:          o.Now,
