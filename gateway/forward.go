@@ -21,11 +21,6 @@ func ParseDiversionFormat(s string) (sip.DiversionFormat, error) {
 	return 0, fmt.Errorf("diversion format %q (want diversion, history-info or both)", s)
 }
 
-func (g *Gateway) diversionFormat() sip.DiversionFormat {
-	f, _ := ParseDiversionFormat(g.cfg.DiversionFormat)
-	return f
-}
-
 // addDiversion records that port from forwarded call c for reason (RFC
 // 5806 token), in front of the diversions the call already carried (an
 // incoming SIP call's own, from Diversion or History-Info). The same port

@@ -55,6 +55,9 @@ type Gateway struct {
 	started  time.Time
 	now      func() time.Time
 
+	zone      *tone.Zone          // cfg.Zone's tones
+	divFormat sip.DiversionFormat // cfg.DiversionFormat
+
 	ports     []*port
 	byExt     map[string]*port
 	byAccount map[string]*port
@@ -189,11 +192,14 @@ func New(o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: dial plan: %w", err)
 	}
-	if _, err := ParseDiversionFormat(cfg.DiversionFormat); err != nil {
+	divFormat, err := ParseDiversionFormat(cfg.DiversionFormat)
+	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
 		cfg:          cfg,
+		zone:         zone,
+		divFormat:    divFormat,
 		board:        o.Board,
 		cdr:          o.CDR,
 		settings:     o.Settings,
@@ -1001,10 +1007,7 @@ func (g *Gateway) endCall(c *call, cause string) {
 		return
 	}
 	c.ended = true
-	if c.stopTone != nil {
-		c.stopTone()
-		c.stopTone = nil
-	}
+	c.stopRingback()
 	for _, p := range []*port{c.a, c.b} {
 		if p == nil {
 			continue

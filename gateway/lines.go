@@ -487,7 +487,7 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 	}
 	c.dstLeg = target
 	opts := sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName},
-		Diversions: c.divs, DiversionFormat: g.diversionFormat()}
+		Diversions: c.divs, DiversionFormat: g.divFormat}
 	if c.from == "" && strings.EqualFold(c.fromName, "private") {
 		// The PSTN caller withheld the number (caller ID absence 'P'):
 		// anonymous From and Privacy: id (RFC 3323, RFC 3325).

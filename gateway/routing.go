@@ -345,7 +345,7 @@ func (g *Gateway) dialRoute(p *port, from, number string, divs []sip.Diversion) 
 // forwarded call carries its diversions (Config.DiversionFormat).
 func (g *Gateway) dialSIP(account, target, from string, presented bool, divs []sip.Diversion) (*sip.Call, error) {
 	if presented || len(divs) > 0 {
-		o := sip.DialOptions{Diversions: divs, DiversionFormat: g.diversionFormat()}
+		o := sip.DialOptions{Diversions: divs, DiversionFormat: g.divFormat}
 		if presented {
 			o.From = sip.Party{Number: from}
 		}
