@@ -159,10 +159,10 @@ func (l *mediaLeg) NextDTMF() (digit byte, end bool, ok bool) {
 // application/dtmf-relay). An INFO digit begins at once and ends after the
 // duration the sender stated (100 ms if none), counted in frames; a flash
 // ('!': RFC 4733 event 16 or INFO Signal=16) makes the line loop flash the
-// line. Only the line's channel loop uses it.
+// line. The SIP call is the media leg's sc. Only the line's channel loop
+// uses it.
 type lineLeg struct {
 	*mediaLeg
-	sc       *sip.Call
 	frame    time.Duration
 	info     byte          // the INFO digit playing
 	infoLeft time.Duration // how long it still plays
@@ -174,7 +174,7 @@ type lineLeg struct {
 func newLineLeg(sc *sip.Call, frameSamples int) fxo.AudioLeg {
 	m := newMediaLeg(sc.Media())
 	m.sc = sc
-	l := &lineLeg{mediaLeg: m, sc: sc, frame: hal.FrameDuration(frameSamples)}
+	l := &lineLeg{mediaLeg: m, frame: hal.FrameDuration(frameSamples)}
 	if sc.DTMFMode() == sip.DTMFInband {
 		return newInbandLeg(l)
 	}

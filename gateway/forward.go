@@ -21,11 +21,6 @@ func ParseDiversionFormat(s string) (sip.DiversionFormat, error) {
 	return 0, fmt.Errorf("diversion format %q (want diversion, history-info or both)", s)
 }
 
-func (g *Gateway) diversionFormat() sip.DiversionFormat {
-	f, _ := ParseDiversionFormat(g.cfg.DiversionFormat)
-	return f
-}
-
 // addDiversion records that port from forwarded call c for reason (RFC
 // 5806 token), in front of the diversions the call already carried (an
 // incoming SIP call's own, from Diversion or History-Info). The same port
@@ -69,6 +64,7 @@ func (g *Gateway) forward(c *call, from *port, number, reason string) bool {
 	}
 	sipIn := c.sc != nil && c.sc.Incoming() && c.ln == nil
 	lineIn := c.ln != nil && !c.lineOut && c.sc == nil
+	phoneIn := c.a != nil && c.sc == nil && c.ln == nil
 	dst, local := g.byExt[number]
 	var (
 		rt     *route
@@ -87,6 +83,12 @@ func (g *Gateway) forward(c *call, from *port, number, reason string) bool {
 		switch {
 		case rt.port != nil:
 			toPort = rt.port
+		case rt.grp != nil && phoneIn:
+			// The caller's port dials number anew below, and that hunts
+			// the group: here only see that a member is free.
+			if g.pickMember(rt.grp, rt.r.Hunt, nil) < 0 {
+				return false
+			}
 		case rt.grp != nil:
 			m := g.huntMember(rt.grp, rt.r.Hunt, nil)
 			if m == nil {
@@ -97,7 +99,7 @@ func (g *Gateway) forward(c *call, from *port, number, reason string) bool {
 			toSIP = true
 		}
 		switch {
-		case c.a != nil && c.sc == nil && c.ln == nil:
+		case phoneIn:
 			// A phone's call: placed anew from the caller's port below.
 		case sipIn && (toSIP || toPort != nil || (toLine != nil && dialable(n))):
 		case lineIn && (toSIP || toPort != nil):
@@ -135,7 +137,7 @@ func (g *Gateway) forward(c *call, from *port, number, reason string) bool {
 	case local:
 		c.to = number
 		g.offer(c, dst)
-	case c.a != nil && c.sc == nil && c.ln == nil:
+	case phoneIn:
 		caller := c.a
 		c.state = "forwarded"
 		divs := c.divs

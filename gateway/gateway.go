@@ -55,6 +55,9 @@ type Gateway struct {
 	started  time.Time
 	now      func() time.Time
 
+	zone      *tone.Zone          // cfg.Zone's tones
+	divFormat sip.DiversionFormat // cfg.DiversionFormat
+
 	ports     []*port
 	byExt     map[string]*port
 	byAccount map[string]*port
@@ -63,7 +66,6 @@ type Gateway struct {
 	lines        []*line
 	byLine       map[string]*line
 	lineAccounts map[string][]*line // lines by SIP account
-	rrLast       map[string]*line   // round-robin hunts: the line used last
 
 	// Hunt groups and the routing table's clock (groups.go, routing.go).
 	groups  map[string]*group
@@ -190,11 +192,14 @@ func New(o Options) (*Gateway, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: dial plan: %w", err)
 	}
-	if _, err := ParseDiversionFormat(cfg.DiversionFormat); err != nil {
+	divFormat, err := ParseDiversionFormat(cfg.DiversionFormat)
+	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	g := &Gateway{
 		cfg:          cfg,
+		zone:         zone,
+		divFormat:    divFormat,
 		board:        o.Board,
 		cdr:          o.CDR,
 		settings:     o.Settings,
@@ -204,7 +209,6 @@ func New(o Options) (*Gateway, error) {
 		byAccount:    map[string]*port{},
 		byLine:       map[string]*line{},
 		lineAccounts: map[string][]*line{},
-		rrLast:       map[string]*line{},
 		queue:        make(chan func(), 1024),
 		calls:        map[string]*call{},
 		now:          o.Now,
@@ -1003,10 +1007,7 @@ func (g *Gateway) endCall(c *call, cause string) {
 		return
 	}
 	c.ended = true
-	if c.stopTone != nil {
-		c.stopTone()
-		c.stopTone = nil
-	}
+	c.stopRingback()
 	for _, p := range []*port{c.a, c.b} {
 		if p == nil {
 			continue

@@ -161,6 +161,20 @@ func (g *Gateway) portUsed(p *port) {
 // want filters the members the caller can use (nil = all). It returns nil
 // when none is free. The choice is recorded in the group's hunt state.
 func (g *Gateway) huntMember(grp *group, strategy string, want func(*member) bool) *member {
+	best := g.pickMember(grp, strategy, want)
+	if best < 0 {
+		return nil
+	}
+	m := grp.members[best]
+	grp.last = best
+	m.lastUse = time.Now()
+	m.calls++
+	return m
+}
+
+// pickMember is the index of the member huntMember would choose, -1 if
+// none; it records nothing.
+func (g *Gateway) pickMember(grp *group, strategy string, want func(*member) bool) int {
 	if strategy == "" {
 		strategy = grp.strategy
 	}
@@ -200,14 +214,7 @@ func (g *Gateway) huntMember(grp *group, strategy string, want func(*member) boo
 			}
 		}
 	}
-	if best < 0 {
-		return nil
-	}
-	m := grp.members[best]
-	grp.last = best
-	m.lastUse = time.Now()
-	m.calls++
-	return m
+	return best
 }
 
 // Groups is the view of the hunt groups, in name order.

@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -175,48 +174,21 @@ func (ln *line) lastUsed() time.Time {
 // port idle and in service.
 func (ln *line) free() bool { return ln.call == nil && ln.learn == nil && ln.p.Available() }
 
-// hunt picks a free line of cands by strategy; key names the hunt for
-// round robin's memory of the line used last. It returns nil when every
-// line is busy.
-func (g *Gateway) hunt(cands []*line, strategy, key string) *line {
-	switch strategy {
-	case HuntRoundRobin:
-		last, ok := g.rrLast[key]
-		start := 0
-		if ok {
-			if i := slices.Index(cands, last); i >= 0 {
-				start = i + 1
-			}
+// freeLine picks the line of cands an incoming SIP call for their account
+// seizes: the free line of lowest Order, the longest idle of equal ones;
+// nil when every line is busy. (Routes and groups hunt with huntMember.)
+func freeLine(cands []*line) *line {
+	var best *line
+	for _, ln := range cands {
+		if !ln.free() {
+			continue
 		}
-		for k := range cands {
-			ln := cands[(start+k)%len(cands)]
-			if ln.free() {
-				g.rrLast[key] = ln
-				return ln
-			}
+		if best == nil || ln.cfg.Order < best.cfg.Order ||
+			(ln.cfg.Order == best.cfg.Order && ln.lastUsed().Before(best.lastUsed())) {
+			best = ln
 		}
-		return nil
-	case HuntLRU:
-		var best *line
-		for _, ln := range cands {
-			if ln.free() && (best == nil || ln.lastUsed().Before(best.lastUsed())) {
-				best = ln
-			}
-		}
-		return best
-	default:
-		var best *line
-		for _, ln := range cands {
-			if !ln.free() {
-				continue
-			}
-			if best == nil || ln.cfg.Order < best.cfg.Order ||
-				(ln.cfg.Order == best.cfg.Order && ln.lastUsed().Before(best.lastUsed())) {
-				best = ln
-			}
-		}
-		return best
 	}
+	return best
 }
 
 // rewrite applies a route's strip and prefix to number.
@@ -238,20 +210,10 @@ func (g *Gateway) seize(c *call, ln *line, number string) {
 	ln.p.Dial(number, ln.method)
 }
 
-// dialLine places a call dialled on FXS port p out on line ln (nil: none
-// free); n is the number after the route's rewriting.
+// dialLine places a call dialled on FXS port p out on line ln; n is the
+// number after the route's rewriting.
 func (g *Gateway) dialLine(p *port, from, n string, ln *line) {
-	c := g.newCall("outbound", from, n)
-	c.a = p
-	c.srcLeg = p.name()
-	c.consult = p.held != nil
-	p.call = c
-	if ln == nil {
-		p.p.Congestion()
-		c.state = "no line"
-		g.endCall(c, "no free line")
-		return
-	}
+	c := g.portCall("outbound", p, from, n)
 	g.seize(c, ln, n)
 	la, lb := crossConnect(p.ch.FrameSamples())
 	c.legs = map[*port]fxs.AudioLeg{p: la}
@@ -265,23 +227,29 @@ func (g *Gateway) dialLine(p *port, from, n string, ln *line) {
 // line of that account; the number dialled is the called user.
 func (g *Gateway) sipToLine(account string, sc *sip.Call, cands []*line) {
 	number := calledUser(sc)
-	r := sc.Remote()
 	if !dialable(number) {
 		sc.Reject(484, "Address Incomplete")
 		return
 	}
-	ln := g.hunt(cands, HuntLinear, "account:"+account)
+	ln := freeLine(cands)
 	if ln == nil {
 		sc.Reject(486, "Busy Here")
 		return
 	}
-	c := g.newCall("inbound", r.Number, number)
+	c := g.sipOnLine(sc, ln, sc.Remote().Number, number)
+	g.log.Info("inbound call to line", "call", c.id, "account", account, "from", c.from, "to", number, "line", ln.name)
+}
+
+// sipOnLine places incoming SIP call sc, from the caller from, out on line
+// ln, which dials n.
+func (g *Gateway) sipOnLine(sc *sip.Call, ln *line, from, n string) *call {
+	c := g.newCall("inbound", from, n)
 	c.sc = sc
-	c.srcLeg = r.URI
-	g.seize(c, ln, number)
+	c.srcLeg = sc.Remote().URI
+	g.seize(c, ln, n)
 	c.state = "calling"
-	g.log.Info("inbound call to line", "call", c.id, "from", r.Number, "to", number, "line", ln.name)
 	go g.watch(c, sc)
+	return c
 }
 
 // requestUserCall gives the user part of an incoming INVITE's Request-URI.
@@ -519,7 +487,7 @@ func (g *Gateway) lineToSIP(c *call, account, target string) {
 	}
 	c.dstLeg = target
 	opts := sip.DialOptions{From: sip.Party{Number: c.from, Name: c.fromName},
-		Diversions: c.divs, DiversionFormat: g.diversionFormat()}
+		Diversions: c.divs, DiversionFormat: g.divFormat}
 	if c.from == "" && strings.EqualFold(c.fromName, "private") {
 		// The PSTN caller withheld the number (caller ID absence 'P'):
 		// anonymous From and Privacy: id (RFC 3323, RFC 3325).

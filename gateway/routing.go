@@ -295,10 +295,7 @@ func (rt *route) callingNumber(n string) (out string, changed bool) {
 func (g *Gateway) dialRoute(p *port, from, number string, divs []sip.Diversion) {
 	rt, ok := g.findRoute(g.portOrigin(p), from, number)
 	fail := func(dir, state, cause string, tone func()) {
-		c := g.newCall(dir, from, number)
-		c.a = p
-		c.srcLeg = p.name()
-		p.call = c
+		c := g.portCall(dir, p, from, number)
 		tone()
 		c.state = state
 		g.endCall(c, cause)
@@ -326,12 +323,8 @@ func (g *Gateway) dialRoute(p *port, from, number string, divs []sip.Diversion) 
 		fail("outbound", "no route", "no route", p.p.Congestion)
 	default:
 		account, target := g.sipTarget(rt.r, n, p.cfg.Account)
-		c := g.newCall("outbound", from, n)
-		c.a = p
-		c.srcLeg = p.name()
+		c := g.portCall("outbound", p, from, n)
 		c.dstLeg = target
-		c.consult = p.held != nil
-		p.call = c
 		sc, err := g.dialSIP(account, target, from, presented, divs)
 		if err != nil {
 			g.log.Warn("outbound call failed", "to", target, "err", err)
@@ -352,7 +345,7 @@ func (g *Gateway) dialRoute(p *port, from, number string, divs []sip.Diversion) 
 // forwarded call carries its diversions (Config.DiversionFormat).
 func (g *Gateway) dialSIP(account, target, from string, presented bool, divs []sip.Diversion) (*sip.Call, error) {
 	if presented || len(divs) > 0 {
-		o := sip.DialOptions{Diversions: divs, DiversionFormat: g.diversionFormat()}
+		o := sip.DialOptions{Diversions: divs, DiversionFormat: g.divFormat}
 		if presented {
 			o.From = sip.Party{Number: from}
 		}
@@ -361,14 +354,21 @@ func (g *Gateway) dialSIP(account, target, from string, presented bool, divs []s
 	return g.ua.Dial(context.Background(), account, target)
 }
 
-// localCall rings port dst for a call dialled on port p.
-func (g *Gateway) localCall(p *port, from, number string, dst *port, presented bool) {
-	c := g.newCall("local", from, number)
+// portCall makes the call port p places (now p's call): from calls
+// number; a consultation when p holds another call.
+func (g *Gateway) portCall(dir string, p *port, from, number string) *call {
+	c := g.newCall(dir, from, number)
 	c.a = p
 	c.srcLeg = p.name()
 	c.consult = p.held != nil
-	c.presented = presented
 	p.call = c
+	return c
+}
+
+// localCall rings port dst for a call dialled on port p.
+func (g *Gateway) localCall(p *port, from, number string, dst *port, presented bool) {
+	c := g.portCall("local", p, from, number)
+	c.presented = presented
 	if dst == p {
 		p.p.Busy()
 		c.state = "busy"
@@ -412,13 +412,8 @@ func (g *Gateway) routeIncoming(account string, sc *sip.Call) bool {
 			sc.Reject(484, "Address Incomplete")
 			return
 		}
-		c := g.newCall("inbound", from, n)
-		c.sc = sc
-		c.srcLeg = r.URI
-		g.seize(c, ln, n)
-		c.state = "calling"
+		c := g.sipOnLine(sc, ln, from, n)
 		g.log.Info("inbound call routed to line", "call", c.id, "account", account, "from", from, "to", n, "line", ln.name)
-		go g.watch(c, sc)
 	}
 	switch {
 	case rt.port != nil:

@@ -119,35 +119,22 @@ func (g *Gateway) transferMixed(p *port, held, consult *call) bool {
 		return true
 	}
 	nc.state = "ringing"
-	zone := g.zone()
 	switch {
 	case hp.port != nil:
-		hp.port.p.Attach(newToneLeg(zone, tone.Ringback))
+		hp.port.p.Attach(newToneLeg(g.zone, tone.Ringback))
 	case hp.ln != nil:
 		hp.ln.p.Attach(newToneLeg(hp.ln.zone, tone.Ringback))
 	case hp.sc != nil:
 		if m := hp.sc.Media(); m != nil {
-			nc.stopTone = sipRingback(m, zone)
+			nc.stopTone = sipRingback(m, g.zone)
 		}
 	}
 	return true
 }
 
-// zone is the configured tone zone (New checked it).
-func (g *Gateway) zone() *tone.Zone {
-	z, err := tone.LookupZone(g.cfg.Zone)
-	if err != nil {
-		z, _ = tone.LookupZone("us")
-	}
-	return z
-}
-
 // xferJoin connects the two parties of transferred call c.
 func (g *Gateway) xferJoin(c *call) {
-	if c.stopTone != nil {
-		c.stopTone()
-		c.stopTone = nil
-	}
+	c.stopRingback()
 	if c.answer.IsZero() {
 		c.answer = time.Now()
 	}
@@ -226,6 +213,14 @@ func (g *Gateway) xferClear(c *call, cause string) {
 	g.endCall(c, cause)
 }
 
+// stopRingback ends the ringback played to c's waiting SIP party, if any.
+func (c *call) stopRingback() {
+	if c.stopTone != nil {
+		c.stopTone()
+		c.stopTone = nil
+	}
+}
+
 // current follows a transferred call to the call that took it over.
 func (c *call) current() *call {
 	for c.next != nil {
@@ -243,10 +238,7 @@ func sipRingback(s *media.Session, z *tone.Zone) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		var gen tone.Generator
-		if t, ok := z.Tones[tone.Ringback]; ok {
-			gen.Start(t)
-		}
+		ring := newToneLeg(z, tone.Ringback)
 		frame := make([]int16, 160) // 20 ms
 		start, frames := time.Now(), 0
 		tk := time.NewTicker(10 * time.Millisecond)
@@ -259,9 +251,7 @@ func sipRingback(s *media.Session, z *tone.Zone) (stop func()) {
 			}
 			// Catch up on every frame due, as a TDM clock would.
 			for due := int(time.Since(start) / (20 * time.Millisecond)); frames < due; frames++ {
-				if gen.Fill(frame) == 0 {
-					clear(frame)
-				}
+				ring.Pull(frame)
 				s.Push(frame)
 			}
 		}

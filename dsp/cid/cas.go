@@ -3,9 +3,9 @@ package cid
 import (
 	"math"
 	"time"
-	"tipring/dsp/measure"
 
 	"tipring/dsp/dtmf"
+	"tipring/dsp/measure"
 )
 
 // SampleRate is the sample rate of every generator and detector here, in Hz.

@@ -2,6 +2,7 @@ package dtmf
 
 import (
 	"time"
+
 	"tipring/dsp/measure"
 )
 

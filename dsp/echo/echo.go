@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+
 	"tipring/dsp/measure"
 )
 

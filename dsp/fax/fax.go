@@ -3,6 +3,7 @@ package fax
 import (
 	"fmt"
 	"time"
+
 	"tipring/dsp/measure"
 )
 

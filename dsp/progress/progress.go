@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
-	"tipring/dsp/measure"
 
+	"tipring/dsp/measure"
 	"tipring/dsp/tone"
 )
 

@@ -3,6 +3,7 @@ package tone
 import (
 	"math"
 	"time"
+
 	"tipring/dsp/measure"
 )
 

@@ -3,6 +3,7 @@ package vad
 import (
 	"math"
 	"time"
+
 	"tipring/dsp/measure"
 )
 

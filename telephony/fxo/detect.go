@@ -132,8 +132,11 @@ const (
 	toneBalanceDB = 15.0  // how far below the strongest a required frequency may be
 )
 
-// newToneDetector detects a tone of t's frequencies (all of them when t
-// is nil: freqs alone).
+// toneBalance is toneBalanceDB as a power ratio.
+var toneBalance = math.Pow(10, -toneBalanceDB/10)
+
+// newToneDetector detects tone t: its frequencies, of which those that
+// sound in every segment must all be present.
 func newToneDetector(t tone.Tone) toneDetector {
 	freqs := toneFreqs(t)
 	d := toneDetector{b: newBank(freqs), minPower: powerOf(toneMinDBm0)}
@@ -155,8 +158,7 @@ func (d *toneDetector) present(x []int16) bool {
 	if tones < d.minPower || tones < toneShare*total {
 		return false
 	}
-	strongest := slices.Max(each[:d.b.n])
-	floor := strongest * math.Pow(10, -toneBalanceDB/10)
+	floor := slices.Max(each[:d.b.n]) * toneBalance
 	for i := 0; i < d.b.n; i++ {
 		if d.need[i] && each[i] < floor {
 			return false

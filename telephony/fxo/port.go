@@ -444,6 +444,8 @@ type loop struct {
 	prompt      []int16
 	promptPos   int
 	leg         AudioLeg
+	relay       DTMFRelay  // leg's digit relay; nil: none
+	src         DTMFSource // leg's received digits; nil: none
 	audio       bool
 	relaying    bool
 	// flashReq: the leg relayed a hook flash (RFC 4733 event 16 or SIP
@@ -554,7 +556,7 @@ func (p *Port) step(lp *loop) {
 		c := <-p.inbox
 		switch c.kind {
 		case cmdAttach:
-			lp.leg = c.leg
+			lp.setLeg(c.leg)
 			lp.look.Reset()
 		case cmdPrompt:
 			lp.prompt, lp.promptPos = c.prompt, 0
@@ -612,7 +614,7 @@ func (p *Port) step(lp *loop) {
 					lp.evs = append(lp.evs, Event{Kind: EvDigit, Digit: d.Digit})
 				}
 			case lp.audio:
-				if r, ok := lp.leg.(DTMFRelay); ok {
+				if r := lp.relay; r != nil {
 					if d.End {
 						r.EndDTMF()
 						lp.relaying = false
@@ -646,9 +648,9 @@ func (p *Port) step(lp *loop) {
 	clear(lp.tx)
 	if lp.audio && lp.leg != nil {
 		lp.leg.Pull(lp.tx)
-		if src, ok := lp.leg.(DTMFSource); ok {
+		if lp.src != nil {
 			for {
-				d, end, ok := src.NextDTMF()
+				d, end, ok := lp.src.NextDTMF()
 				if !ok {
 					break
 				}
@@ -670,7 +672,7 @@ func (p *Port) step(lp *loop) {
 		if lp.relaying {
 			clear(lp.clean)
 		}
-		if _, ok := lp.leg.(DTMFRelay); ok {
+		if lp.relay != nil {
 			lp.look.Push(lp.leg, lp.clean, lp.relaying)
 		} else {
 			lp.leg.Push(lp.clean)
@@ -687,6 +689,14 @@ func (p *Port) step(lp *loop) {
 		}
 	}
 	lp.gen.Fill(lp.tx)
+}
+
+// setLeg attaches l (nil: none) and notes which digit interfaces it has,
+// so that the frame loop asserts them once per attach, not every frame.
+func (lp *loop) setLeg(l AudioLeg) {
+	lp.leg = l
+	lp.relay, _ = l.(DTMFRelay)
+	lp.src, _ = l.(DTMFSource)
 }
 
 // entered runs the port-side bookkeeping of a state change.
@@ -713,7 +723,7 @@ func (p *Port) entered(lp *loop, from State) {
 		}
 	}
 	if !st.HoldsLoop() {
-		lp.leg = nil
+		lp.setLeg(nil)
 		lp.audio = false
 		lp.relaying = false
 		lp.dialling = false

@@ -320,6 +320,8 @@ type loop struct {
 	gen         tone.Generator
 	dgen        *dtmf.Generator
 	leg, leg2   AudioLeg
+	relay       DTMFRelay  // leg's digit relay; nil: none
+	src         DTMFSource // leg's received digits; nil: none
 	conf        bool
 	audio       bool
 	evs         []Event
@@ -495,10 +497,12 @@ func (p *Port) step(lp *loop) {
 		c := <-p.inbox
 		switch c.kind {
 		case cmdAttach:
-			lp.leg, lp.leg2, lp.conf = c.leg, nil, false
+			lp.setLeg(c.leg)
+			lp.leg2, lp.conf = nil, false
 			lp.look.Reset()
 		case cmdConference:
-			lp.leg, lp.leg2, lp.conf = c.leg, c.leg2, true
+			lp.setLeg(c.leg)
+			lp.leg2, lp.conf = c.leg2, true
 		case cmdOffer:
 			lp.next = c.offer
 		case cmdMWI:
@@ -528,7 +532,7 @@ func (p *Port) step(lp *loop) {
 					lp.evs = append(lp.evs, Event{Kind: EvDigit, Digit: d.Digit})
 				}
 			case Connected, Alerting:
-				if r, ok := lp.leg.(DTMFRelay); ok && lp.audio && !cwBusy {
+				if r := lp.relay; r != nil && lp.audio && !cwBusy {
 					if d.End {
 						r.EndDTMF()
 						lp.relaying = false
@@ -558,7 +562,8 @@ func (p *Port) step(lp *loop) {
 		if lp.line.State == Idle {
 			p.alert(lp, lp.ring.stop())
 			p.stopCW(lp)
-			lp.leg, lp.leg2, lp.conf = nil, nil, false
+			lp.setLeg(nil)
+			lp.leg2, lp.conf = nil, false
 			lp.audio = false
 			lp.relaying = false
 			lp.dgen.Stop()
@@ -601,6 +606,14 @@ func (p *Port) step(lp *loop) {
 	}
 }
 
+// setLeg attaches l (nil: none) and notes which digit interfaces it has,
+// so that the frame loop asserts them once per attach, not every frame.
+func (lp *loop) setLeg(l AudioLeg) {
+	lp.leg = l
+	lp.relay, _ = l.(DTMFRelay)
+	lp.src, _ = l.(DTMFSource)
+}
+
 // mixAudio exchanges a frame with the attached leg(s): one leg is a plain
 // two-way connection; two legs are a three-way conference in which each
 // party hears the sum of the other two at the level they sent.
@@ -620,9 +633,9 @@ func (p *Port) mixAudio(lp *loop) {
 		return
 	}
 	lp.leg.Pull(lp.tx)
-	if src, ok := lp.leg.(DTMFSource); ok {
+	if lp.src != nil {
 		for {
-			d, end, ok := src.NextDTMF()
+			d, end, ok := lp.src.NextDTMF()
 			if !ok {
 				break
 			}
@@ -643,7 +656,7 @@ func (p *Port) mixAudio(lp *loop) {
 	if lp.relaying || muted {
 		clear(lp.clean)
 	}
-	if _, ok := lp.leg.(DTMFRelay); ok {
+	if lp.relay != nil {
 		lp.look.Push(lp.leg, lp.clean, lp.relaying)
 	} else {
 		lp.leg.Push(lp.clean)

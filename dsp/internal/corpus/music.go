@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
 	"tipring/dsp/measure"
 )
 
