@@ -408,3 +408,29 @@ func TestPSTNCallsRoutedByLine(t *testing.T) {
 		t.Errorf("CDRs %+v", recs)
 	}
 }
+
+// TestForwardToGroupHuntsOnce: a phone that forwards always to a
+// round-robin group hands each call to the next member once — the forward
+// checks that a member is free without taking a turn, the routed call
+// takes it — so three calls ring 2002, 2003, 2002 and the group counts
+// two calls for 2002 and one for 2003.
+func TestForwardToGroupHuntsOnce(t *testing.T) {
+	r := groupRig(t, Config{
+		Ports: []PortConfig{
+			{Span: 1, Chan: 1, Extension: "2001", ForwardAlways: "600"},
+			{Span: 1, Chan: 2, Extension: "2002"},
+			{Span: 1, Chan: 3, Extension: "2003"},
+			{Span: 1, Chan: 4, Extension: "2004"},
+		},
+		Groups: []GroupConfig{{Name: "sales", Strategy: HuntRoundRobin, Members: members("2002", "2003")}},
+		Routes: []Route{{Pattern: "600", Group: "sales"}},
+	})
+	for i, want := range []int{2, 3, 2} {
+		if got := r.callFrom(t, 4, "2001", false); got != want {
+			t.Errorf("call %d rang phone %d, want %d", i+1, got, want)
+		}
+	}
+	if m := r.gw.Groups()[0].Members; m[0].Calls != 2 || m[1].Calls != 1 {
+		t.Errorf("group counts %d and %d calls, want 2 and 1", m[0].Calls, m[1].Calls)
+	}
+}
