@@ -74,34 +74,24 @@ func (s *rawSource) invite(user string, wait time.Duration, extra ...string) (in
 		"From: <sip:100@%s>;tag=t%d\r\nTo: <sip:%s@%s>\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n"+
 		"Max-Forwards: 70\r\nContact: <sip:100@%s>\r\n%sContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
 		user, s.to, local, branch, local, s.n, user, s.to, callID, s.n, local, hdrs, len(body), body)
-	if _, err := s.conn.WriteToUDP([]byte(msg), s.to); err != nil {
-		s.t.Fatal(err)
+	s.write(msg)
+	m := s.final(callID, time.Now().Add(wait))
+	if m == "" {
+		return 0, ""
 	}
-	deadline := time.Now().Add(wait)
-	buf := make([]byte, 8192)
-	for {
-		_ = s.conn.SetReadDeadline(deadline)
-		n, _, err := s.conn.ReadFromUDP(buf)
-		if err != nil {
-			return 0, ""
-		}
-		m := string(buf[:n])
-		if !strings.Contains(m, callID) {
-			continue
-		}
-		if code := statusCode(m[:strings.Index(m, "\r\n")]); code >= 200 {
-			// RFC 3261 17.1.1.3: the ACK of a non-2xx final response.
-			to := regexp.MustCompile(`(?m)^To: (.*)\r$`).FindStringSubmatch(m)
-			if code >= 300 && to != nil {
-				ack := fmt.Sprintf("ACK sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=%s;rport\r\n"+
-					"From: <sip:100@%s>;tag=t%d\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-					user, s.to, local, branch, local, s.n, to[1], callID, s.n)
-				_, _ = s.conn.WriteToUDP([]byte(ack), s.to)
-			}
-			return code, m
-		}
+	line, _, _ := strings.Cut(m, "\r\n")
+	code := statusCode(line)
+	// RFC 3261 17.1.1.3: the ACK of a non-2xx final response.
+	if to := reTo.FindStringSubmatch(m); code >= 300 && to != nil {
+		ack := fmt.Sprintf("ACK sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=%s;rport\r\n"+
+			"From: <sip:100@%s>;tag=t%d\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			user, s.to, local, branch, local, s.n, to[1], callID, s.n)
+		_, _ = s.conn.WriteToUDP([]byte(ack), s.to)
 	}
+	return code, m
 }
+
+var reTo = regexp.MustCompile(`(?m)^To: (.*)\r$`)
 
 // challenges returns the WWW-Authenticate values of a response, in order.
 func challenges(msg string) []map[string]string {
