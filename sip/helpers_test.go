@@ -372,3 +372,20 @@ func recv[T any](t testing.TB, ch <-chan T, what string) T {
 	var zero T
 	return zero
 }
+
+// poll calls get until ok accepts what it returns, and returns that; after
+// waitLong the test fails showing the last value.
+func poll[T any](t testing.TB, what string, get func() T, ok func(T) bool) T {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for {
+		v := get()
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %+v", what, v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -130,16 +130,8 @@ func regConfig(r *registrar, network string, listen ...string) Config {
 
 func waitRegistered(t *testing.T, u *UA, want bool) RegStatus {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for time.Now().Before(deadline) {
-		st := u.Registrations()[0]
-		if st.Registered == want {
-			return st
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("registration state never became %v: %+v", want, u.Registrations())
-	return RegStatus{}
+	return poll(t, "registration state "+strconv.FormatBool(want), func() RegStatus { return u.Registrations()[0] },
+		func(st RegStatus) bool { return st.Registered == want })
 }
 
 // TestRFC3261RegisterDigestQopUDP registers over UDP against a registrar that

@@ -252,15 +252,8 @@ func TestTLSClientCertificateRejected(t *testing.T) {
 
 func waitRegError(t *testing.T, u *UA) RegStatus {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for time.Now().Before(deadline) {
-		if st := u.Registrations()[0]; st.LastError != "" {
-			return st
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no registration error: %+v", u.Registrations())
-	return RegStatus{}
+	return poll(t, "a registration error", func() RegStatus { return u.Registrations()[0] },
+		func(st RegStatus) bool { return st.LastError != "" })
 }
 
 // TestTLSCallBothWays: two UAs with TLS listeners that require client
