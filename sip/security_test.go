@@ -102,6 +102,21 @@ func (s *rawSource) send(method, user string, wait time.Duration) (status string
 	return line, rest
 }
 
+// newGuard is a guard that blocks a source for a minute after limit
+// failures within a minute, never one in allow.
+func newGuard(t *testing.T, limit int, allow ...string) *guard.Guard {
+	t.Helper()
+	prefixes, err := guard.ParsePrefixes(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := guard.New(guard.Config{FailureLimit: limit, FailureWindow: time.Minute, BlockFor: time.Minute, Allow: prefixes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func statusCode(line string) int {
 	f := strings.Fields(line)
 	if len(f) < 2 {
@@ -111,17 +126,13 @@ func statusCode(line string) int {
 	return n
 }
 
-// TestGuardBlocksScannerKeepsAllowListed: INVITEs for unknown users from
-// one source get the same 480 a known user gives when nobody answers (no
-// 404 telling users apart) and count against it; after FailureLimit the
+// TestGuardBlocksScannerKeepsAllowListed: offerless INVITEs for unknown
+// users from one source get the same 488 a known user's would (no 404
+// telling users apart) and count against it; after FailureLimit the
 // source hears nothing at all, while an allow-listed source that makes the
 // same mistakes keeps being answered.
 func TestGuardBlocksScannerKeepsAllowListed(t *testing.T) {
-	allow, _ := guard.ParsePrefixes([]string{"127.0.0.3"})
-	g, err := guard.New(guard.Config{FailureLimit: 3, FailureWindow: time.Minute, BlockFor: time.Minute, Allow: allow})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := newGuard(t, 3, "127.0.0.3")
 	cfg := dialConfig("udp:127.0.0.1:0", Account{})
 	cfg.Guard = g
 	u, _ := startUA(t, cfg, newRecorder(nil))
@@ -374,12 +385,8 @@ func TestDialWithSanitisedIdentity(t *testing.T) {
 // same answer whether the user exists or not; the account is looked up only
 // once nothing else could refuse the request.
 func TestNoEnumerationByOfferlessInvite(t *testing.T) {
-	g, err := guard.New(guard.Config{FailureLimit: 10, FailureWindow: time.Minute, BlockFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := dialConfig("udp:127.0.0.1:0", Account{})
-	cfg.Guard = g
+	cfg.Guard = newGuard(t, 10)
 	u, _ := startUA(t, cfg, newRecorder(nil))
 	scanner := newRawSource(t, "127.0.0.2", u)
 	known, _ := scanner.send("INVITE", "2001", waitLong)
