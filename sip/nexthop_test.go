@@ -406,7 +406,6 @@ func TestSIPpRFC3263InviteFailover(t *testing.T) {
 	s := startSIPp(t, "uas_failover.xml")
 	d := sbcDNS(t, "sbc.test", primary.port, s.port)
 	u := sbcTrunk(t, d, time.Second)
-	time.Sleep(300 * time.Millisecond) // SIPp binds its port
 	c, err := u.Dial(context.Background(), "itsp", "5551234")
 	if err != nil {
 		t.Fatal(err)

@@ -451,7 +451,6 @@ func TestSIPpTrunkOutbound(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startSIPp(t, outboundScenario(t, tc.checks))
-			time.Sleep(300 * time.Millisecond) // SIPp binds its port
 			acc := trunkAccount(tc.mod)
 			acc.Proxy = fmt.Sprintf("sip:127.0.0.1:%d", s.port)
 			u, _ := startUA(t, Config{Listen: []string{"udp:127.0.0.1:0"}, Accounts: []Account{acc}}, newRecorder(nil))
