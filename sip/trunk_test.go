@@ -18,6 +18,7 @@ import (
 	sipgo_sip "github.com/emiago/sipgo/sip"
 
 	"tipring/sip/guard"
+	"tipring/sip/siptest"
 )
 
 // trunkAccount is a trunk to a German carrier (country code 49, trunk
@@ -110,7 +111,7 @@ func challenges(msg string) []map[string]string {
 	var out []map[string]string
 	for _, line := range strings.Split(msg, "\r\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "WWW-Authenticate") {
-			out = append(out, digestParams(v))
+			out = append(out, siptest.DigestParams(v))
 		}
 	}
 	return out
