@@ -294,7 +294,9 @@ func TestTLSCallBothWays(t *testing.T) {
 		if ev := waitEvent(t, c, EventEnded); ev.Reason != ReasonRemoteBye {
 			t.Errorf("caller ended %+v", ev)
 		}
-		waitEvent(t, in, EventEnded)
+		if ev := waitEvent(t, in, EventEnded); ev.Reason != ReasonLocalBye {
+			t.Errorf("callee ended %+v", ev)
+		}
 	}
 	call(a, "fxs1", b, recB, "3001")
 	call(b, "fxs2", a, recA, "2001")
