@@ -29,29 +29,28 @@ func TestSIPpRFC3261Redirect302ByQ(t *testing.T) {
 	s.wait()
 }
 
-// TestSIPpRedirectLoop: a redirects to b and b back to a; we stop at the
-// second 302 (a was tried) and fail the call with it.
-func TestSIPpRedirectLoop(t *testing.T) {
-	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s, c := callSIPp(t, u, "uas_redirect_loop.xml", "a")
-	if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
-		t.Errorf("failed with %d %s, want the last 302", ev.Code, ev.Reason)
+// TestSIPpRedirectStops: we stop following redirections and fail the
+// call with the last 302, its sender the call's remote party,
+//   - in a loop: a redirects to b and b back to a, which was tried;
+//   - at the bound: every target redirects to a new one; we follow five
+//     redirections (six INVITEs).
+func TestSIPpRedirectStops(t *testing.T) {
+	for _, tc := range []struct{ name, scenario, first, last string }{
+		{"loop", "uas_redirect_loop.xml", "a", "b"},
+		{"bound", "uas_redirect_bound.xml", "r1", "r6"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
+			s, c := callSIPp(t, u, tc.scenario, tc.first)
+			if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
+				t.Errorf("failed with %d %s, want the last 302", ev.Code, ev.Reason)
+			}
+			if r := c.Remote(); r.Number != tc.last {
+				t.Errorf("last target %+v, want %s", r, tc.last)
+			}
+			s.wait()
+		})
 	}
-	s.wait()
-}
-
-// TestSIPpRedirectBound: every target redirects to a new one; we follow
-// five redirections (six INVITEs) and fail with the sixth 302.
-func TestSIPpRedirectBound(t *testing.T) {
-	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s, c := callSIPp(t, u, "uas_redirect_bound.xml", "r1")
-	if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
-		t.Errorf("failed with %d %s", ev.Code, ev.Reason)
-	}
-	if r := c.Remote(); r.Number != "r6" {
-		t.Errorf("last target %+v, want r6", r)
-	}
-	s.wait()
 }
 
 // TestRedirectNotFollowed: MaxRedirects < 0 turns redirection off; the
