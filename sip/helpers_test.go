@@ -288,6 +288,25 @@ func checkAudioFlows(t *testing.T, from, to *media.Session, freq float64) {
 	}
 }
 
+// talkThenCalleeHangsUp measures audio both ways on an answered call
+// between two of our UAs (c the caller's side, in the callee's), then has
+// the callee hang up: the caller's call ends by the remote BYE, the
+// callee's by its own.
+func talkThenCalleeHangsUp(t *testing.T, c, in *Call) {
+	t.Helper()
+	checkAudioFlows(t, c.Media(), in.Media(), 1000)
+	checkAudioFlows(t, in.Media(), c.Media(), 700)
+	if err := in.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitEvent(t, c, EventEnded); ev.Reason != ReasonRemoteBye {
+		t.Errorf("caller ended %+v", ev)
+	}
+	if ev := waitEvent(t, in, EventEnded); ev.Reason != ReasonLocalBye {
+		t.Errorf("callee ended %+v", ev)
+	}
+}
+
 func waitEvent(t testing.TB, c *Call, want EventKind) Event {
 	t.Helper()
 	timeout := time.After(waitLong)

@@ -286,17 +286,7 @@ func TestTLSCallBothWays(t *testing.T) {
 		if tr := in.transport(); tr != "TLS" {
 			t.Errorf("incoming call over %s", tr)
 		}
-		checkAudioFlows(t, c.Media(), in.Media(), 1000)
-		checkAudioFlows(t, in.Media(), c.Media(), 700)
-		if err := in.Hangup(); err != nil {
-			t.Fatal(err)
-		}
-		if ev := waitEvent(t, c, EventEnded); ev.Reason != ReasonRemoteBye {
-			t.Errorf("caller ended %+v", ev)
-		}
-		if ev := waitEvent(t, in, EventEnded); ev.Reason != ReasonLocalBye {
-			t.Errorf("callee ended %+v", ev)
-		}
+		talkThenCalleeHangsUp(t, c, in)
 	}
 	call(a, "fxs1", b, recB, "3001")
 	call(b, "fxs2", a, recA, "2001")
