@@ -26,6 +26,12 @@ func rawRequest(method, ruri, laddr, branch, callID, tag string, body string) st
 	return b.String()
 }
 
+// withTo replaces the To of a request made by rawRequest for ruri with the
+// To (tag included) of the UA's response.
+func withTo(m, ruri string, res *sipgo_sip.Response) string {
+	return strings.Replace(m, "To: <"+ruri+">", "To: "+res.To().Value(), 1)
+}
+
 // TestRFC3261CancelRightBehindInvite: a CANCEL sent right behind its
 // INVITE, before any response, over UDP, must find the INVITE (RFC 3261
 // 9.2) even though sipgo handles each message in a goroutine of its own
@@ -42,39 +48,19 @@ func TestRFC3261CancelRightBehindInvite(t *testing.T) {
 			calls.Add(1)
 		}
 	}()
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	to := ourURI(u, "2001", "udp")
-	dst, err := net.ResolveUDPAddr("udp", to.HostPort())
-	if err != nil {
-		t.Fatal(err)
-	}
-	laddr := conn.LocalAddr().String()
+	src := newRawSource(t, "127.0.0.1", u)
+	uri := ourURI(u, "2001", "udp")
+	to, laddr := uri.String(), src.laddr()
 	body := string(peerSDP(4000, "0"))
-	buf := make([]byte, 65535)
 	for i := range 20 {
 		branch, callID, tag := fmt.Sprintf("z9hG4bK-c%d-%s", i, randomToken(4)), randomToken(8), randomToken(4)
-		for _, m := range []string{
-			rawRequest("INVITE", to.String(), laddr, branch, callID, tag, body),
-			rawRequest("CANCEL", to.String(), laddr, branch, callID, tag, ""),
-		} {
-			if _, err := conn.WriteToUDP([]byte(m), dst); err != nil {
-				t.Fatal(err)
-			}
-		}
+		src.write(rawRequest("INVITE", to, laddr, branch, callID, tag, body))
+		src.write(rawRequest("CANCEL", to, laddr, branch, callID, tag, ""))
 		final := map[string]int{}
 		for final["INVITE"] == 0 || final["CANCEL"] == 0 {
-			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			n, err := conn.Read(buf)
-			if err != nil {
-				t.Fatalf("call %d: %v; final responses so far %v", i, err, final)
-			}
-			msg, err := sipgo_sip.ParseMessage(buf[:n])
-			if err != nil {
-				t.Fatal(err)
+			msg := src.read(5 * time.Second)
+			if msg == nil {
+				t.Fatalf("call %d: no response within 5 s; final responses so far %v", i, final)
 			}
 			res, ok := msg.(*sipgo_sip.Response)
 			if !ok || res.StatusCode < 200 || res.CallID().Value() != callID {
@@ -82,11 +68,7 @@ func TestRFC3261CancelRightBehindInvite(t *testing.T) {
 			}
 			final[res.CSeq().MethodName.String()] = res.StatusCode
 			if res.CSeq().MethodName == sipgo_sip.INVITE {
-				ack := rawRequest("ACK", to.String(), laddr, branch, callID, tag, "")
-				ack = strings.Replace(ack, "To: <"+to.String()+">", "To: "+res.To().Value(), 1)
-				if _, err := conn.WriteToUDP([]byte(ack), dst); err != nil {
-					t.Fatal(err)
-				}
+				src.write(withTo(rawRequest("ACK", to, laddr, branch, callID, tag, ""), to, res))
 			}
 		}
 		if final["INVITE"] != 487 || final["CANCEL"] != 200 {
@@ -95,24 +77,9 @@ func TestRFC3261CancelRightBehindInvite(t *testing.T) {
 		// The INVITE transaction lives on in Confirmed (Timer I, RFC 3261
 		// 17.2.1): a retransmitted CANCEL still gets 200, a retransmitted
 		// INVITE is absorbed, not taken for a new call.
-		for _, m := range []string{
-			rawRequest("CANCEL", to.String(), laddr, branch, callID, tag, ""),
-			rawRequest("INVITE", to.String(), laddr, branch, callID, tag, body),
-		} {
-			if _, err := conn.WriteToUDP([]byte(m), dst); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for {
-			_ = conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-			n, err := conn.Read(buf)
-			if err != nil {
-				break
-			}
-			msg, err := sipgo_sip.ParseMessage(buf[:n])
-			if err != nil {
-				t.Fatal(err)
-			}
+		src.write(rawRequest("CANCEL", to, laddr, branch, callID, tag, ""))
+		src.write(rawRequest("INVITE", to, laddr, branch, callID, tag, body))
+		for msg := src.read(100 * time.Millisecond); msg != nil; msg = src.read(100 * time.Millisecond) {
 			if res, ok := msg.(*sipgo_sip.Response); ok && res.CallID().Value() == callID && res.CSeq().MethodName == sipgo_sip.CANCEL && res.StatusCode != 200 {
 				t.Errorf("call %d: retransmitted CANCEL answered %d, want 200", i, res.StatusCode)
 			}
@@ -183,36 +150,15 @@ func TestRFC3261AnswerLosesToCancel(t *testing.T) {
 		_ = c.Answer()
 	})
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), h)
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	to := ourURI(u, "2001", "udp")
-	dst, err := net.ResolveUDPAddr("udp", to.HostPort())
-	if err != nil {
-		t.Fatal(err)
-	}
-	laddr := conn.LocalAddr().String()
-	send := func(m string) {
-		if _, err := conn.WriteToUDP([]byte(m), dst); err != nil {
-			t.Fatal(err)
-		}
-	}
-	buf := make([]byte, 65535)
+	src := newRawSource(t, "127.0.0.1", u)
+	uri := ourURI(u, "2001", "udp")
+	to, laddr := uri.String(), src.laddr()
 	read := func(callID string, want func(*sipgo_sip.Response) bool) *sipgo_sip.Response {
 		t.Helper()
 		for {
-			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			n, err := conn.Read(buf)
-			if err != nil {
-				t.Fatalf("%v", err)
-			}
-			msg, err := sipgo_sip.ParseMessage(buf[:n])
-			if err != nil {
-				t.Fatal(err)
-			}
-			switch m := msg.(type) {
+			switch m := src.read(5 * time.Second).(type) {
+			case nil:
+				t.Fatalf("no response within 5 s")
 			case *sipgo_sip.Request:
 				t.Fatalf("%s from the UA on a cancelled call", m.Method)
 			case *sipgo_sip.Response:
@@ -226,18 +172,17 @@ func TestRFC3261AnswerLosesToCancel(t *testing.T) {
 		a := attempt{call: make(chan *Call, 1), cancelled: make(chan struct{})}
 		attempts <- a
 		branch, callID, tag := fmt.Sprintf("z9hG4bK-x%d-%s", i, randomToken(4)), randomToken(8), randomToken(4)
-		send(rawRequest("INVITE", to.String(), laddr, branch, callID, tag, string(peerSDP(4000, "0"))))
+		src.write(rawRequest("INVITE", to, laddr, branch, callID, tag, string(peerSDP(4000, "0"))))
 		c := recv(t, a.call, "incoming call")
 		read(callID, func(r *sipgo_sip.Response) bool { return r.StatusCode == 180 })
-		send(rawRequest("CANCEL", to.String(), laddr, branch, callID, tag, ""))
+		src.write(rawRequest("CANCEL", to, laddr, branch, callID, tag, ""))
 		final := read(callID, func(r *sipgo_sip.Response) bool {
 			return r.CSeq().MethodName == sipgo_sip.INVITE && r.StatusCode >= 200
 		})
 		if final.StatusCode != 487 {
 			t.Fatalf("attempt %d: INVITE answered %d after the CANCEL, want 487", i, final.StatusCode)
 		}
-		ack := rawRequest("ACK", to.String(), laddr, branch, callID, tag, "")
-		send(strings.Replace(ack, "To: <"+to.String()+">", "To: "+final.To().Value(), 1))
+		src.write(withTo(rawRequest("ACK", to, laddr, branch, callID, tag, ""), to, final))
 		close(a.cancelled)
 		select {
 		case ev := <-waitTerminal(c):
@@ -249,13 +194,8 @@ func TestRFC3261AnswerLosesToCancel(t *testing.T) {
 		}
 	}
 	// A BYE for any of the calls would come after Timer I (5 s).
-	_ = conn.SetReadDeadline(time.Now().Add(5500 * time.Millisecond))
-	if n, err := conn.Read(buf); err == nil {
-		if msg, err := sipgo_sip.ParseMessage(buf[:n]); err == nil {
-			if req, ok := msg.(*sipgo_sip.Request); ok {
-				t.Errorf("%s from the UA after the calls were cancelled", req.Method)
-			}
-		}
+	if req, ok := src.read(5500 * time.Millisecond).(*sipgo_sip.Request); ok {
+		t.Errorf("%s from the UA after the calls were cancelled", req.Method)
 	}
 }
 
@@ -287,38 +227,21 @@ func TestRFC3261ByeRightBehindAck(t *testing.T) {
 		_ = c.Answer()
 	})
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), h)
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	to := ourURI(u, "2001", "udp")
-	dst, err := net.ResolveUDPAddr("udp", to.HostPort())
-	if err != nil {
-		t.Fatal(err)
-	}
-	laddr := conn.LocalAddr().String()
-	send := func(m string) {
-		if _, err := conn.WriteToUDP([]byte(m), dst); err != nil {
-			t.Fatal(err)
-		}
-	}
-	buf := make([]byte, 65535)
+	src := newRawSource(t, "127.0.0.1", u)
+	uri := ourURI(u, "2001", "udp")
+	to, laddr := uri.String(), src.laddr()
 	for i := range 100 {
 		branch, callID, tag := fmt.Sprintf("z9hG4bK-b%d-%s", i, randomToken(4)), randomToken(8), randomToken(4)
-		send(rawRequest("INVITE", to.String(), laddr, branch, callID, tag, string(peerSDP(4000, "0"))))
+		src.write(rawRequest("INVITE", to, laddr, branch, callID, tag, string(peerSDP(4000, "0"))))
 		c := recv(t, calls, "incoming call")
 		var ok *sipgo_sip.Response
 		for ok == nil {
-			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			n, err := conn.Read(buf)
-			if err != nil {
-				t.Fatalf("call %d: %v", i, err)
+			msg := src.read(5 * time.Second)
+			if msg == nil {
+				t.Fatalf("call %d: no 200 within 5 s", i)
 			}
-			if msg, err := sipgo_sip.ParseMessage(buf[:n]); err == nil {
-				if r, is := msg.(*sipgo_sip.Response); is && r.CallID().Value() == callID && r.StatusCode == 200 {
-					ok = r
-				}
+			if r, is := msg.(*sipgo_sip.Response); is && r.CallID().Value() == callID && r.StatusCode == 200 {
+				ok = r
 			}
 		}
 		target := ok.Contact().Address.String()
@@ -328,12 +251,11 @@ func TestRFC3261ByeRightBehindAck(t *testing.T) {
 			order = []string{"BYE", "ACK"}
 		}
 		for j, method := range order {
-			m := rawRequest(method, target, laddr, fmt.Sprintf("%s-%d", branch, j), callID, tag, "")
-			m = strings.Replace(m, "To: <"+target+">", "To: "+ok.To().Value(), 1)
+			m := withTo(rawRequest(method, target, laddr, fmt.Sprintf("%s-%d", branch, j), callID, tag, ""), target, ok)
 			if method == "BYE" {
 				m = strings.Replace(m, "CSeq: 1 BYE", "CSeq: 2 BYE", 1)
 			}
-			send(m)
+			src.write(m)
 		}
 		answered := 0
 		for ev := range c.Events() {
@@ -384,11 +306,7 @@ func TestCallEndsOnce(t *testing.T) {
 // the peer's retransmission timeout.
 func TestRFC3261AnswerCrossesOurCancel(t *testing.T) {
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), handlerFunc(func(string, *Call) {}))
-	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := udpSock(t)
 	buf := make([]byte, 65535)
 	read := func(what string) (*sipgo_sip.Request, *net.UDPAddr) {
 		t.Helper()

@@ -20,6 +20,7 @@ import (
 	sipgo_sip "github.com/emiago/sipgo/sip"
 
 	"tipring/sip/media"
+	"tipring/sip/siptest"
 )
 
 const waitLong = 10 * time.Second
@@ -178,56 +179,15 @@ func ourURI(u *UA, user, network string) sipgo_sip.Uri {
 	return uri
 }
 
-// digestParams splits a Digest credentials/challenge value into its fields.
-func digestParams(v string) map[string]string {
-	v = strings.TrimSpace(v)
-	if len(v) > 7 && strings.EqualFold(v[:7], "digest ") {
-		v = v[7:]
-	}
-	out := map[string]string{}
-	for len(v) > 0 {
-		v = strings.TrimLeft(v, " ,")
-		k, rest, ok := strings.Cut(v, "=")
-		if !ok {
-			break
-		}
-		k = strings.ToLower(strings.TrimSpace(k))
-		var val string
-		if strings.HasPrefix(rest, `"`) {
-			end := strings.Index(rest[1:], `"`)
-			if end < 0 {
-				break
-			}
-			val, v = rest[1:1+end], rest[2+end:]
-		} else {
-			val, v, _ = strings.Cut(rest, ",")
-			val = strings.TrimSpace(val)
-		}
-		out[k] = val
-	}
-	return out
-}
-
 func md5hex(s string) string {
 	h := md5.Sum([]byte(s))
 	return hex.EncodeToString(h[:])
 }
 
-// digestOK checks credentials per RFC 2617 3.2.2 (MD5; qop=auth or none).
+// digestOK checks MD5 credentials (RFC 2617 3.2.2, qop=auth or none)
+// answering nonce.
 func digestOK(method, user, realm, pass, nonce, cred string) bool {
-	p := digestParams(cred)
-	if p["username"] != user || p["realm"] != realm || p["nonce"] != nonce {
-		return false
-	}
-	ha1 := md5hex(user + ":" + realm + ":" + pass)
-	ha2 := md5hex(method + ":" + p["uri"])
-	var want string
-	if p["qop"] == "auth" {
-		want = md5hex(ha1 + ":" + nonce + ":" + p["nc"] + ":" + p["cnonce"] + ":auth:" + ha2)
-	} else {
-		want = md5hex(ha1 + ":" + nonce + ":" + ha2)
-	}
-	return p["response"] == want
+	return siptest.DigestParams(cred)["nonce"] == nonce && siptest.DigestOK(method, user, realm, pass, cred)
 }
 
 // peerSDP is an SDP body of the peer's; it uses only static types.
@@ -328,6 +288,25 @@ func checkAudioFlows(t *testing.T, from, to *media.Session, freq float64) {
 	}
 }
 
+// talkThenCalleeHangsUp measures audio both ways on an answered call
+// between two of our UAs (c the caller's side, in the callee's), then has
+// the callee hang up: the caller's call ends by the remote BYE, the
+// callee's by its own.
+func talkThenCalleeHangsUp(t *testing.T, c, in *Call) {
+	t.Helper()
+	checkAudioFlows(t, c.Media(), in.Media(), 1000)
+	checkAudioFlows(t, in.Media(), c.Media(), 700)
+	if err := in.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	if ev := waitEvent(t, c, EventEnded); ev.Reason != ReasonRemoteBye {
+		t.Errorf("caller ended %+v", ev)
+	}
+	if ev := waitEvent(t, in, EventEnded); ev.Reason != ReasonLocalBye {
+		t.Errorf("callee ended %+v", ev)
+	}
+}
+
 func waitEvent(t testing.TB, c *Call, want EventKind) Event {
 	t.Helper()
 	timeout := time.After(waitLong)
@@ -371,4 +350,21 @@ func recv[T any](t testing.TB, ch <-chan T, what string) T {
 	}
 	var zero T
 	return zero
+}
+
+// poll calls get until ok accepts what it returns, and returns that; after
+// waitLong the test fails showing the last value.
+func poll[T any](t testing.TB, what string, get func() T, ok func(T) bool) T {
+	t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for {
+		v := get()
+		if ok(v) {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %+v", what, v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -58,17 +58,9 @@ func TestRFC3581RportLearning(t *testing.T) {
 	if !strings.Contains(joined, "<sip:2001@127.0.0.2:5999>") || !strings.Contains(joined, "127.0.0.1") || !strings.Contains(joined, "expires=0") {
 		t.Errorf("re-REGISTER Contacts %q: want the public one and the old one with expires=0", joined)
 	}
-	waitFor := time.Now().Add(waitLong)
-	for {
-		rs := u.Registrations()
-		if len(rs) == 1 && rs[0].Registered && rs[0].PublicAddr == "127.0.0.2:5999" {
-			break
-		}
-		if time.Now().After(waitFor) {
-			t.Fatalf("registrations %+v", rs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	poll(t, "registration at the public address", u.Registrations, func(rs []RegStatus) bool {
+		return len(rs) == 1 && rs[0].Registered && rs[0].PublicAddr == "127.0.0.2:5999"
+	})
 	c, err := u.Dial(context.Background(), "fxs1", p.uri("3000"))
 	if err != nil {
 		t.Fatal(err)
@@ -297,11 +289,5 @@ func drainUDP(c *net.UDPConn) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	poll(t, what, cond, func(ok bool) bool { return ok })
 }

@@ -177,6 +177,16 @@ func sbcTrunk(t *testing.T, d *dnsServer, hopTimeout time.Duration) *UA {
 	return u
 }
 
+// hangUpAt hangs c up and waits for its BYE at u and its end.
+func hangUpAt(t *testing.T, c *Call, u *uas) {
+	t.Helper()
+	if err := c.Hangup(); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, u.byes, "BYE at "+u.addr)
+	waitEvent(t, c, EventEnded)
+}
+
 // TestRFC3263InviteFailoverSilentPrimary: a trunk's proxy given by name is
 // found through NAPTR → SRV → A; the priority-10 server never answers, so
 // after one hop timeout (no provisional response) the INVITE goes to the
@@ -220,11 +230,7 @@ func TestRFC3263InviteFailoverSilentPrimary(t *testing.T) {
 	waitEvent(t, c, EventAnswered)
 	recv(t, backup.acks, "ACK at the priority-20 server")
 	checkAudioFlows(t, c.Media(), backup.ms, 1000)
-	if err := c.Hangup(); err != nil {
-		t.Fatal(err)
-	}
-	recv(t, backup.byes, "BYE at the priority-20 server")
-	waitEvent(t, c, EventEnded)
+	hangUpAt(t, c, backup)
 
 	// The dead hop is remembered: the next call does not wait for it.
 	c2, err := u.Dial(context.Background(), "itsp", "5551235")
@@ -239,22 +245,19 @@ func TestRFC3263InviteFailoverSilentPrimary(t *testing.T) {
 	if primary.seenCallIDs(sipgo_sip.INVITE)[c2.ID()] {
 		t.Error("the second call tried the dead primary first")
 	}
-	_ = c2.Hangup()
-	recv(t, backup.byes, "second BYE")
-	waitEvent(t, c2, EventEnded)
+	hangUpAt(t, c2, backup)
 }
 
 // TestRFC3263Invite503Failover: 503 Service Unavailable from the
 // priority-10 server sends the INVITE on to the priority-20 one at once
-// (RFC 3263 4.3), without waiting for a timeout (the hop timeout is left at
-// its 32 s default).
+// (RFC 3263 4.3), without waiting for a timeout: the hop timeout is an
+// hour, far beyond how long the test waits for the backup's INVITE.
 func TestRFC3263Invite503Failover(t *testing.T) {
 	primary := newRawServer(t, respondInvite(503, "Service Unavailable"))
 	backup := newUAS(t, "udp", answerWith("PCMU", "0", false))
 	d := sbcDNS(t, "sbc.test", primary.port, backup.port)
-	u := sbcTrunk(t, d, 0)
+	u := sbcTrunk(t, d, time.Hour)
 
-	start := time.Now()
 	c, err := u.Dial(context.Background(), "itsp", "5551234")
 	if err != nil {
 		t.Fatal(err)
@@ -264,12 +267,7 @@ func TestRFC3263Invite503Failover(t *testing.T) {
 	recv(t, backup.invites, "INVITE at the priority-20 server")
 	waitEvent(t, c, EventAnswered)
 	recv(t, backup.acks, "ACK at the backup")
-	if time.Since(start) >= regTimeout {
-		t.Error("the 503 did not cause an immediate failover")
-	}
-	_ = c.Hangup()
-	recv(t, backup.byes, "BYE at the backup")
-	waitEvent(t, c, EventEnded)
+	hangUpAt(t, c, backup)
 }
 
 // TestRFC3263InviteCommittedAfterRinging: a server that sent 180 Ringing
@@ -392,9 +390,7 @@ func TestRFC3263CallLeavesDeadRegistrar(t *testing.T) {
 	if st := u.Registrations()[0]; st.Addr != onPrimary {
 		t.Errorf("registration moved to %s before the call: the call did not fail over by itself", st.Addr)
 	}
-	_ = c.Hangup()
-	recv(t, backup.byes, "BYE at the backup")
-	waitEvent(t, c, EventEnded)
+	hangUpAt(t, c, backup)
 }
 
 // TestSIPpRFC3263InviteFailover: SIPp is the priority-20 server of a
@@ -406,7 +402,6 @@ func TestSIPpRFC3263InviteFailover(t *testing.T) {
 	s := startSIPp(t, "uas_failover.xml")
 	d := sbcDNS(t, "sbc.test", primary.port, s.port)
 	u := sbcTrunk(t, d, time.Second)
-	time.Sleep(300 * time.Millisecond) // SIPp binds its port
 	c, err := u.Dial(context.Background(), "itsp", "5551234")
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package sip
 import (
 	"context"
 	"testing"
-	"time"
 )
 
 // TestSIPpRFC3261Redirect302ByQ: SIPp answers our INVITE with 302 listing
@@ -13,12 +12,7 @@ import (
 // the new target and the Diversion is kept on it.
 func TestSIPpRFC3261Redirect302ByQ(t *testing.T) {
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s := startSIPp(t, "uas_redirect_302.xml")
-	time.Sleep(300 * time.Millisecond) // SIPp binds its port
-	c, err := u.Dial(context.Background(), "fxs1", s.uri("3000"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := callSIPp(t, u, "uas_redirect_302.xml", "3000")
 	waitEvent(t, c, EventAnswered)
 	if r := c.Remote(); r.Number != "high" {
 		t.Errorf("remote %+v, want the q=0.9 target", r)
@@ -35,51 +29,35 @@ func TestSIPpRFC3261Redirect302ByQ(t *testing.T) {
 	s.wait()
 }
 
-// TestSIPpRedirectLoop: a redirects to b and b back to a; we stop at the
-// second 302 (a was tried) and fail the call with it.
-func TestSIPpRedirectLoop(t *testing.T) {
-	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s := startSIPp(t, "uas_redirect_loop.xml")
-	time.Sleep(300 * time.Millisecond)
-	c, err := u.Dial(context.Background(), "fxs1", s.uri("a"))
-	if err != nil {
-		t.Fatal(err)
+// TestSIPpRedirectStops: we stop following redirections and fail the
+// call with the last 302, its sender the call's remote party,
+//   - in a loop: a redirects to b and b back to a, which was tried;
+//   - at the bound: every target redirects to a new one; we follow five
+//     redirections (six INVITEs).
+func TestSIPpRedirectStops(t *testing.T) {
+	for _, tc := range []struct{ name, scenario, first, last string }{
+		{"loop", "uas_redirect_loop.xml", "a", "b"},
+		{"bound", "uas_redirect_bound.xml", "r1", "r6"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
+			s, c := callSIPp(t, u, tc.scenario, tc.first)
+			if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
+				t.Errorf("failed with %d %s, want the last 302", ev.Code, ev.Reason)
+			}
+			if r := c.Remote(); r.Number != tc.last {
+				t.Errorf("last target %+v, want %s", r, tc.last)
+			}
+			s.wait()
+		})
 	}
-	if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
-		t.Errorf("failed with %d %s, want the last 302", ev.Code, ev.Reason)
-	}
-	s.wait()
-}
-
-// TestSIPpRedirectBound: every target redirects to a new one; we follow
-// five redirections (six INVITEs) and fail with the sixth 302.
-func TestSIPpRedirectBound(t *testing.T) {
-	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s := startSIPp(t, "uas_redirect_bound.xml")
-	time.Sleep(300 * time.Millisecond)
-	c, err := u.Dial(context.Background(), "fxs1", s.uri("r1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
-		t.Errorf("failed with %d %s", ev.Code, ev.Reason)
-	}
-	if r := c.Remote(); r.Number != "r6" {
-		t.Errorf("last target %+v, want r6", r)
-	}
-	s.wait()
 }
 
 // TestRedirectNotFollowed: MaxRedirects < 0 turns redirection off; the
 // 302 fails the call.
 func TestRedirectNotFollowed(t *testing.T) {
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{Name: "fxs1", User: "2001", MaxRedirects: -1}), newRecorder(nil))
-	s := startSIPp(t, "uas_redirect_loop.xml")
-	time.Sleep(300 * time.Millisecond)
-	c, err := u.Dial(context.Background(), "fxs1", s.uri("a"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := callSIPp(t, u, "uas_redirect_loop.xml", "a")
 	if ev := waitEvent(t, c, EventFailed); ev.Code != 302 {
 		t.Errorf("failed with %d", ev.Code)
 	}
@@ -152,7 +130,6 @@ func TestSIPpDiversionIn(t *testing.T) {
 func TestSIPpDiversionOut(t *testing.T) {
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
 	s := startSIPp(t, "uas_diversion_check.xml")
-	time.Sleep(300 * time.Millisecond)
 	c, err := u.DialWith(context.Background(), "fxs1", s.uri("3000"), DialOptions{
 		Diversions:      []Diversion{{Number: "2002", Name: "Port Two", URI: "sip:2002@gw.example", Reason: "no-answer"}},
 		DiversionFormat: DiversionHeader | HistoryInfoHeader,

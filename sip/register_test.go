@@ -130,16 +130,8 @@ func regConfig(r *registrar, network string, listen ...string) Config {
 
 func waitRegistered(t *testing.T, u *UA, want bool) RegStatus {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for time.Now().Before(deadline) {
-		st := u.Registrations()[0]
-		if st.Registered == want {
-			return st
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("registration state never became %v: %+v", want, u.Registrations())
-	return RegStatus{}
+	return poll(t, "registration state "+strconv.FormatBool(want), func() RegStatus { return u.Registrations()[0] },
+		func(st RegStatus) bool { return st.Registered == want })
 }
 
 // TestRFC3261RegisterDigestQopUDP registers over UDP against a registrar that
@@ -241,7 +233,6 @@ func TestRefreshSchedule(t *testing.T) {
 // (full jitter), and 100 ports granted the same hour-long binding at the
 // same moment refresh spread over minutes, not in one burst.
 func TestBackoffAndSpread(t *testing.T) {
-	prevHi := time.Duration(0)
 	for f := range 14 {
 		step := min(retryMin<<min(f, 10), retryMax)
 		lo, hi := time.Duration(1<<62), time.Duration(0)
@@ -252,13 +243,9 @@ func TestBackoffAndSpread(t *testing.T) {
 		if lo < step/2 || hi > step {
 			t.Errorf("failure %d: waits %v..%v, want within %v..%v", f, lo, hi, step/2, step)
 		}
-		if hi < prevHi/2 {
-			t.Errorf("failure %d: waits shrank to %v", f, hi)
-		}
 		if step > time.Second && hi-lo < step/10 {
 			t.Errorf("failure %d: waits %v..%v hardly spread", f, lo, hi)
 		}
-		prevHi = hi
 	}
 	if d := backoff(100); d > retryMax {
 		t.Errorf("backoff after 100 failures %v, above the cap %v", d, retryMax)

@@ -20,12 +20,14 @@ import (
 )
 
 // rawSource is a UDP socket bound to one loopback address, sending
-// hand-written requests as a scanner would.
+// hand-written requests to a UA's UDP listener as a scanner or a bare UAC
+// would.
 type rawSource struct {
 	t    *testing.T
 	conn *net.UDPConn
 	to   *net.UDPAddr
 	n    int
+	buf  []byte
 }
 
 func newRawSource(t *testing.T, ip string, u *UA) *rawSource {
@@ -35,7 +37,53 @@ func newRawSource(t *testing.T, ip string, u *UA) *rawSource {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Close() })
-	return &rawSource{t: t, conn: c, to: u.ListenAddr("udp").(*net.UDPAddr)}
+	return &rawSource{t: t, conn: c, to: u.ListenAddr("udp").(*net.UDPAddr), buf: make([]byte, 65535)}
+}
+
+// laddr is the source's address as it writes it into Via and Contact.
+func (s *rawSource) laddr() string { return s.conn.LocalAddr().String() }
+
+// write sends one hand-written message to the UA.
+func (s *rawSource) write(m string) {
+	s.t.Helper()
+	if _, err := s.conn.WriteToUDP([]byte(m), s.to); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// read returns the next message from the UA within d, nil when none came;
+// one that does not parse fails the test.
+func (s *rawSource) read(d time.Duration) sipgo_sip.Message {
+	s.t.Helper()
+	_ = s.conn.SetReadDeadline(time.Now().Add(d))
+	n, _, err := s.conn.ReadFromUDP(s.buf)
+	if err != nil {
+		return nil
+	}
+	msg, err := sipgo_sip.ParseMessage(s.buf[:n])
+	if err != nil {
+		s.t.Fatalf("unparsable message from the UA: %v\n%s", err, s.buf[:n])
+	}
+	return msg
+}
+
+// final returns the whole final response to callID, or "" when none came
+// by deadline; responses to earlier requests are skipped.
+func (s *rawSource) final(callID string, deadline time.Time) string {
+	for {
+		_ = s.conn.SetReadDeadline(deadline)
+		n, _, err := s.conn.ReadFromUDP(s.buf)
+		if err != nil {
+			return ""
+		}
+		m := string(s.buf[:n])
+		if !strings.Contains(m, callID) {
+			continue // a retransmission for an earlier request
+		}
+		if line, _, _ := strings.Cut(m, "\r\n"); statusCode(line) >= 200 {
+			return m
+		}
+	}
 }
 
 // send sends method for user and returns the final response's status
@@ -43,36 +91,30 @@ func newRawSource(t *testing.T, ip string, u *UA) *rawSource {
 func (s *rawSource) send(method, user string, wait time.Duration) (status string, hdrs string) {
 	s.t.Helper()
 	s.n++
-	callID := fmt.Sprintf("scan-%d-%s@%s", s.n, method, s.conn.LocalAddr())
+	callID := fmt.Sprintf("scan-%d-%s@%s", s.n, method, s.laddr())
 	msg := fmt.Sprintf("%s sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%d%s;rport\r\n"+
 		"From: <sip:100@%s>;tag=x%d\r\nTo: <sip:%s@%s>\r\nCall-ID: %s\r\nCSeq: 1 %s\r\n"+
 		"Max-Forwards: 70\r\nContact: <sip:100@%s>\r\nContent-Length: 0\r\n\r\n",
-		method, user, s.to, s.conn.LocalAddr(), s.n, strings.ReplaceAll(s.conn.LocalAddr().String(), ".", ""),
-		s.conn.LocalAddr(), s.n, user, s.to, callID, method, s.conn.LocalAddr())
-	if _, err := s.conn.WriteToUDP([]byte(msg), s.to); err != nil {
-		s.t.Fatal(err)
+		method, user, s.to, s.laddr(), s.n, strings.ReplaceAll(s.laddr(), ".", ""),
+		s.laddr(), s.n, user, s.to, callID, method, s.laddr())
+	s.write(msg)
+	line, rest, _ := strings.Cut(s.final(callID, time.Now().Add(wait)), "\r\n")
+	return line, rest
+}
+
+// newGuard is a guard that blocks a source for a minute after limit
+// failures within a minute, never one in allow.
+func newGuard(t *testing.T, limit int, allow ...string) *guard.Guard {
+	t.Helper()
+	prefixes, err := guard.ParsePrefixes(allow)
+	if err != nil {
+		t.Fatal(err)
 	}
-	deadline := time.Now().Add(wait)
-	buf := make([]byte, 4096)
-	for {
-		_ = s.conn.SetReadDeadline(deadline)
-		n, _, err := s.conn.ReadFromUDP(buf)
-		if err != nil {
-			return "", ""
-		}
-		b := buf[:n]
-		if !bytes.Contains(b, []byte(callID)) {
-			continue // a retransmission for an earlier request
-		}
-		line, rest, _ := strings.Cut(string(b), "\r\n")
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		if code, _ := strconv.Atoi(f[1]); code >= 200 {
-			return line, rest
-		}
+	g, err := guard.New(guard.Config{FailureLimit: limit, FailureWindow: time.Minute, BlockFor: time.Minute, Allow: prefixes})
+	if err != nil {
+		t.Fatal(err)
 	}
+	return g
 }
 
 func statusCode(line string) int {
@@ -84,17 +126,13 @@ func statusCode(line string) int {
 	return n
 }
 
-// TestGuardBlocksScannerKeepsAllowListed: INVITEs for unknown users from
-// one source get the same 480 a known user gives when nobody answers (no
-// 404 telling users apart) and count against it; after FailureLimit the
+// TestGuardBlocksScannerKeepsAllowListed: offerless INVITEs for unknown
+// users from one source get the same 488 a known user's would (no 404
+// telling users apart) and count against it; after FailureLimit the
 // source hears nothing at all, while an allow-listed source that makes the
 // same mistakes keeps being answered.
 func TestGuardBlocksScannerKeepsAllowListed(t *testing.T) {
-	allow, _ := guard.ParsePrefixes([]string{"127.0.0.3"})
-	g, err := guard.New(guard.Config{FailureLimit: 3, FailureWindow: time.Minute, BlockFor: time.Minute, Allow: allow})
-	if err != nil {
-		t.Fatal(err)
-	}
+	g := newGuard(t, 3, "127.0.0.3")
 	cfg := dialConfig("udp:127.0.0.1:0", Account{})
 	cfg.Guard = g
 	u, _ := startUA(t, cfg, newRecorder(nil))
@@ -347,12 +385,8 @@ func TestDialWithSanitisedIdentity(t *testing.T) {
 // same answer whether the user exists or not; the account is looked up only
 // once nothing else could refuse the request.
 func TestNoEnumerationByOfferlessInvite(t *testing.T) {
-	g, err := guard.New(guard.Config{FailureLimit: 10, FailureWindow: time.Minute, BlockFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := dialConfig("udp:127.0.0.1:0", Account{})
-	cfg.Guard = g
+	cfg.Guard = newGuard(t, 10)
 	u, _ := startUA(t, cfg, newRecorder(nil))
 	scanner := newRawSource(t, "127.0.0.2", u)
 	known, _ := scanner.send("INVITE", "2001", waitLong)

@@ -55,9 +55,10 @@ func freeUDPPort(t *testing.T, even bool) int {
 	return 0
 }
 
-// startSIPp runs scenario (a file in testdata, or an absolute path) with SIPp bound to 127.0.0.1, its lifetime
-// bounded by -timeout; extra are further arguments (e.g. the remote
-// address for a caller scenario).
+// startSIPp runs scenario (a file in testdata, or an absolute path) with
+// SIPp bound to 127.0.0.1, its lifetime bounded by -timeout, and returns
+// once SIPp listens; extra are further arguments (e.g. the remote address
+// for a caller scenario).
 func startSIPp(t *testing.T, scenario string, extra ...string) *sipp {
 	t.Helper()
 	bin, err := exec.LookPath("sipp")
@@ -98,7 +99,48 @@ func startSIPp(t *testing.T, scenario string, extra ...string) *sipp {
 			<-s.done
 		}
 	})
+	s.waitBound()
 	return s
+}
+
+// waitBound waits until SIPp has bound its SIP port, so that the first
+// request sent to it is not lost; SIPp ending first fails the test.
+func (s *sipp) waitBound() {
+	s.t.Helper()
+	// 127.0.0.1:port as /proc/net/udp writes it, little- or big-endian.
+	want := [][]byte{fmt.Appendf(nil, "0100007F:%04X ", s.port), fmt.Appendf(nil, "7F000001:%04X ", s.port)}
+	deadline := time.Now().Add(waitLong)
+	for {
+		tab, err := os.ReadFile("/proc/net/udp")
+		if err != nil {
+			time.Sleep(300 * time.Millisecond) // no procfs: what SIPp usually needs
+			return
+		}
+		if bytes.Contains(tab, want[0]) || bytes.Contains(tab, want[1]) {
+			return
+		}
+		select {
+		case err := <-s.done:
+			s.done <- err
+			s.t.Fatalf("sipp ended before binding port %d: %v\n%s\n%s", s.port, err, s.out.String(), s.logs())
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("sipp did not bind port %d\n%s", s.port, s.logs())
+		}
+	}
+}
+
+// callSIPp starts SIPp as the called party running scenario and calls
+// user there from u's account fxs1.
+func callSIPp(t *testing.T, u *UA, scenario, user string) (*sipp, *Call) {
+	t.Helper()
+	s := startSIPp(t, scenario)
+	c, err := u.Dial(context.Background(), "fxs1", s.uri(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
 }
 
 func (s *sipp) uri(user string) string { return fmt.Sprintf("sip:%s@127.0.0.1:%d", user, s.port) }
@@ -160,12 +202,7 @@ func TestSIPpRFC3262CallerEarlyMedia(t *testing.T) {
 // echo before the 200, and our ACK carries the INVITE's CSeq.
 func TestSIPpRFC3262CalledEarlyMedia(t *testing.T) {
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s := startSIPp(t, "uas_prack_early.xml")
-	time.Sleep(300 * time.Millisecond) // SIPp binds its port
-	c, err := u.Dial(context.Background(), "fxs1", s.uri("3000"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := callSIPp(t, u, "uas_prack_early.xml", "3000")
 	waitEvent(t, c, EventProgress)
 	checkAudioFlows(t, c.Media(), c.Media(), 1000)
 	waitEvent(t, c, EventAnswered)
@@ -224,12 +261,7 @@ func TestSIPpRFC3264HoldResume(t *testing.T) {
 // reports 100 then 200 in NOTIFYs; Transfer returns success and we hang up.
 func TestSIPpRFC3515BlindTransfer(t *testing.T) {
 	u, _ := startUA(t, dialConfig("udp:127.0.0.1:0", Account{}), newRecorder(nil))
-	s := startSIPp(t, "uas_refer.xml")
-	time.Sleep(300 * time.Millisecond) // SIPp binds its port
-	c, err := u.Dial(context.Background(), "fxs1", s.uri("3000"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, c := callSIPp(t, u, "uas_refer.xml", "3000")
 	waitEvent(t, c, EventAnswered)
 	ctx, cancel := context.WithTimeout(context.Background(), waitLong)
 	defer cancel()

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"tipring/sip/guard"
 )
 
 // TestSipviciousSvcrackTrunkBlocked: svcrack guesses the inbound password
@@ -22,14 +20,7 @@ func TestSipviciousSvcrackTrunkBlocked(t *testing.T) {
 	if err != nil {
 		t.Fatalf("svcrack not found: install the Debian package sipvicious: %v", err)
 	}
-	g, err := guard.New(guard.Config{FailureLimit: 5, FailureWindow: time.Minute, BlockFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := trunkConfig(trunkAccount(func(a *Account) { a.InboundUser, a.InboundPassword = "carrier", "1050" }))
-	cfg.Guard = g
-	rec := newRecorder(func(c *Call) { _ = c.Reject(486, "Busy Here") })
-	u, _ := startUA(t, cfg, rec)
+	u, g, rec := digestTrunkUA(t, "1050", 5)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()

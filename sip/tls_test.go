@@ -214,53 +214,46 @@ func TestRegisterTransportTLSParam(t *testing.T) {
 	}
 }
 
-// TestTLSRegistrarWrongCA: the registrar's certificate does not chain to
-// our CA, so no REGISTER is ever sent and the registration reports the
-// certificate error (RFC 3261 26.3.1: the server must be authenticated).
-func TestTLSRegistrarWrongCA(t *testing.T) {
-	ca := newTestCA(t, "lab")
-	other := newTestCA(t, "other")
-	r := newTLSRegistrar(t, ca)
-	cert, key := other.issue(t, "gateway.test")
-	u, _ := startUA(t, tlsAccountConfig(other, cert, key, "sips:"+r.addr), newRecorder(nil))
-	st := waitRegError(t, u)
-	if !strings.Contains(st.LastError, "certificate") || st.Registered {
-		t.Errorf("status %+v, want a certificate error", st)
-	}
-	if _, vias, hs := r.snapshot(); len(vias) != 0 || hs != 0 {
-		t.Errorf("registrar got %d REGISTERs and %d completed handshakes", len(vias), hs)
-	}
-}
-
-// TestTLSClientCertificateRejected: our certificate chains to a CA the
-// registrar does not trust, which it requires; the handshake fails and
-// the registration reports it, with no REGISTER reaching the registrar.
-func TestTLSClientCertificateRejected(t *testing.T) {
-	ca := newTestCA(t, "lab")
-	other := newTestCA(t, "other")
-	r := newTLSRegistrar(t, ca)
-	cert, key := other.issue(t, "gateway.test")
-	u, _ := startUA(t, tlsAccountConfig(ca, cert, key, "sips:"+r.addr), newRecorder(nil))
-	st := waitRegError(t, u)
-	if st.Registered || st.LastError == "" {
-		t.Errorf("status %+v", st)
-	}
-	if _, vias, hs := r.snapshot(); len(vias) != 0 || hs != 0 {
-		t.Errorf("registrar got %d REGISTERs and %d completed handshakes", len(vias), hs)
+// TestTLSHandshakeRefused: when the TLS handshake with the registrar
+// fails, no REGISTER is ever sent and the registration reports the error:
+//   - wrong CA: the registrar's certificate does not chain to our CA (RFC
+//     3261 26.3.1: the server must be authenticated), a certificate error;
+//   - client rejected: our certificate chains to a CA the registrar, which
+//     requires one, does not trust.
+func TestTLSHandshakeRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		trustCA   bool   // we trust the registrar's CA
+		wantError string // in LastError
+	}{
+		{"wrong CA", false, "certificate"},
+		{"client rejected", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ca := newTestCA(t, "lab")
+			other := newTestCA(t, "other")
+			r := newTLSRegistrar(t, ca)
+			cert, key := other.issue(t, "gateway.test")
+			trust := other
+			if tc.trustCA {
+				trust = ca
+			}
+			u, _ := startUA(t, tlsAccountConfig(trust, cert, key, "sips:"+r.addr), newRecorder(nil))
+			st := waitRegError(t, u)
+			if st.Registered || !strings.Contains(st.LastError, tc.wantError) {
+				t.Errorf("status %+v, want an error containing %q", st, tc.wantError)
+			}
+			if _, vias, hs := r.snapshot(); len(vias) != 0 || hs != 0 {
+				t.Errorf("registrar got %d REGISTERs and %d completed handshakes", len(vias), hs)
+			}
+		})
 	}
 }
 
 func waitRegError(t *testing.T, u *UA) RegStatus {
 	t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for time.Now().Before(deadline) {
-		if st := u.Registrations()[0]; st.LastError != "" {
-			return st
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no registration error: %+v", u.Registrations())
-	return RegStatus{}
+	return poll(t, "a registration error", func() RegStatus { return u.Registrations()[0] },
+		func(st RegStatus) bool { return st.LastError != "" })
 }
 
 // TestTLSCallBothWays: two UAs with TLS listeners that require client
@@ -293,15 +286,7 @@ func TestTLSCallBothWays(t *testing.T) {
 		if tr := in.transport(); tr != "TLS" {
 			t.Errorf("incoming call over %s", tr)
 		}
-		checkAudioFlows(t, c.Media(), in.Media(), 1000)
-		checkAudioFlows(t, in.Media(), c.Media(), 700)
-		if err := in.Hangup(); err != nil {
-			t.Fatal(err)
-		}
-		if ev := waitEvent(t, c, EventEnded); ev.Reason != ReasonRemoteBye {
-			t.Errorf("caller ended %+v", ev)
-		}
-		waitEvent(t, in, EventEnded)
+		talkThenCalleeHangsUp(t, c, in)
 	}
 	call(a, "fxs1", b, recB, "3001")
 	call(b, "fxs2", a, recA, "2001")

@@ -18,6 +18,7 @@ import (
 	sipgo_sip "github.com/emiago/sipgo/sip"
 
 	"tipring/sip/guard"
+	"tipring/sip/siptest"
 )
 
 // trunkAccount is a trunk to a German carrier (country code 49, trunk
@@ -35,6 +36,18 @@ func trunkConfig(trunk Account) Config {
 	return Config{Listen: []string{"udp:127.0.0.1:0"}, Accounts: []Account{
 		{Name: "fxs1", User: "2001", DisplayName: "Port One"}, trunk,
 	}}
+}
+
+// digestTrunkUA is a UA whose trunk takes INVITEs from anywhere that
+// authenticate as carrier with pass, behind a guard that blocks a source
+// after limit failures; every call is refused with 486.
+func digestTrunkUA(t *testing.T, pass string, limit int) (*UA, *guard.Guard, *recorder) {
+	t.Helper()
+	cfg := trunkConfig(trunkAccount(func(a *Account) { a.InboundUser, a.InboundPassword = "carrier", pass }))
+	cfg.Guard = newGuard(t, limit)
+	rec := newRecorder(func(c *Call) { _ = c.Reject(486, "Busy Here") })
+	u, _ := startUA(t, cfg, rec)
+	return u, cfg.Guard, rec
 }
 
 func sha256hex(s string) string {
@@ -74,41 +87,31 @@ func (s *rawSource) invite(user string, wait time.Duration, extra ...string) (in
 		"From: <sip:100@%s>;tag=t%d\r\nTo: <sip:%s@%s>\r\nCall-ID: %s\r\nCSeq: %d INVITE\r\n"+
 		"Max-Forwards: 70\r\nContact: <sip:100@%s>\r\n%sContent-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s",
 		user, s.to, local, branch, local, s.n, user, s.to, callID, s.n, local, hdrs, len(body), body)
-	if _, err := s.conn.WriteToUDP([]byte(msg), s.to); err != nil {
-		s.t.Fatal(err)
+	s.write(msg)
+	m := s.final(callID, time.Now().Add(wait))
+	if m == "" {
+		return 0, ""
 	}
-	deadline := time.Now().Add(wait)
-	buf := make([]byte, 8192)
-	for {
-		_ = s.conn.SetReadDeadline(deadline)
-		n, _, err := s.conn.ReadFromUDP(buf)
-		if err != nil {
-			return 0, ""
-		}
-		m := string(buf[:n])
-		if !strings.Contains(m, callID) {
-			continue
-		}
-		if code := statusCode(m[:strings.Index(m, "\r\n")]); code >= 200 {
-			// RFC 3261 17.1.1.3: the ACK of a non-2xx final response.
-			to := regexp.MustCompile(`(?m)^To: (.*)\r$`).FindStringSubmatch(m)
-			if code >= 300 && to != nil {
-				ack := fmt.Sprintf("ACK sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=%s;rport\r\n"+
-					"From: <sip:100@%s>;tag=t%d\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
-					user, s.to, local, branch, local, s.n, to[1], callID, s.n)
-				_, _ = s.conn.WriteToUDP([]byte(ack), s.to)
-			}
-			return code, m
-		}
+	line, _, _ := strings.Cut(m, "\r\n")
+	code := statusCode(line)
+	// RFC 3261 17.1.1.3: the ACK of a non-2xx final response.
+	if to := reTo.FindStringSubmatch(m); code >= 300 && to != nil {
+		ack := fmt.Sprintf("ACK sip:%s@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=%s;rport\r\n"+
+			"From: <sip:100@%s>;tag=t%d\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d ACK\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			user, s.to, local, branch, local, s.n, to[1], callID, s.n)
+		_, _ = s.conn.WriteToUDP([]byte(ack), s.to)
 	}
+	return code, m
 }
+
+var reTo = regexp.MustCompile(`(?m)^To: (.*)\r$`)
 
 // challenges returns the WWW-Authenticate values of a response, in order.
 func challenges(msg string) []map[string]string {
 	var out []map[string]string
 	for _, line := range strings.Split(msg, "\r\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(k), "WWW-Authenticate") {
-			out = append(out, digestParams(v))
+			out = append(out, siptest.DigestParams(v))
 		}
 	}
 	return out
@@ -133,14 +136,7 @@ func shape(code int, msg string) string {
 // by hand, MD5 from our own UA as client) gets through, its called number
 // in national form and its unasserted P-Asserted-Identity ignored.
 func TestTrunkInboundDigest(t *testing.T) {
-	g, err := guard.New(guard.Config{FailureLimit: 3, FailureWindow: time.Minute, BlockFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := trunkConfig(trunkAccount(func(a *Account) { a.InboundUser, a.InboundPassword = "carrier", "s3cret" }))
-	cfg.Guard = g
-	rec := newRecorder(func(c *Call) { _ = c.Reject(486, "Busy Here") })
-	u, _ := startUA(t, cfg, rec)
+	u, g, rec := digestTrunkUA(t, "s3cret", 3)
 	target := u.ListenAddr("udp").String()
 	ruri := "sip:+4930123456@" + target
 
@@ -213,14 +209,7 @@ func TestTrunkInboundDigest(t *testing.T) {
 // TestTrunkDigestStaleNonce: right credentials with an expired nonce get a
 // new challenge with stale=true (RFC 2617 3.2.1) and count as no failure.
 func TestTrunkDigestStaleNonce(t *testing.T) {
-	g, err := guard.New(guard.Config{FailureLimit: 1, FailureWindow: time.Minute, BlockFor: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := trunkConfig(trunkAccount(func(a *Account) { a.InboundUser, a.InboundPassword = "carrier", "s3cret" }))
-	cfg.Guard = g
-	rec := newRecorder(func(c *Call) { _ = c.Reject(486, "Busy Here") })
-	u, _ := startUA(t, cfg, rec)
+	u, _, rec := digestTrunkUA(t, "s3cret", 1)
 	ruri := "sip:5551234@" + u.ListenAddr("udp").String()
 	src := newRawSource(t, "127.0.0.2", u)
 	_, msg := src.invite("5551234", waitLong)
@@ -248,13 +237,8 @@ func TestTrunkNonPeerLikeUnknownUser(t *testing.T) {
 	for _, guarded := range []bool{true, false} {
 		t.Run(fmt.Sprintf("guard=%v", guarded), func(t *testing.T) {
 			cfg := trunkConfig(trunkAccount(func(a *Account) { a.Peers = []string{"127.0.0.5", "10.0.0.0/8"} }))
-			var g *guard.Guard
 			if guarded {
-				var err error
-				if g, err = guard.New(guard.Config{FailureLimit: 4, FailureWindow: time.Minute, BlockFor: time.Minute}); err != nil {
-					t.Fatal(err)
-				}
-				cfg.Guard = g
+				cfg.Guard = newGuard(t, 4)
 			}
 			rec := newRecorder(func(c *Call) { _ = c.Reject(486, "Busy Here") })
 			u, _ := startUA(t, cfg, rec)
@@ -285,12 +269,15 @@ func TestTrunkNonPeerLikeUnknownUser(t *testing.T) {
 			if acc := recv(t, rec.account, "account"); acc != "itsp" {
 				t.Errorf("a peer's call for 2001 went to %q, want the trunk", acc)
 			}
-			<-rec.calls
+			recv(t, rec.calls, "call for 2001")
 			if !guarded {
 				return
 			}
-			other.invite("9001", waitLong)
-			other.invite("9002", waitLong)
+			for _, n := range []string{"9001", "9002"} {
+				if code, _ := other.invite(n, waitLong); code != want {
+					t.Fatalf("non-peer, unknown user %s: %d, want %d", n, code, want)
+				}
+			}
 			if code, _ := other.invite("+4930123456", 2*time.Second); code != 0 {
 				t.Errorf("after 4 failures the non-peer still got %d", code)
 			}
@@ -465,7 +452,6 @@ func TestSIPpTrunkOutbound(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := startSIPp(t, outboundScenario(t, tc.checks))
-			time.Sleep(300 * time.Millisecond) // SIPp binds its port
 			acc := trunkAccount(tc.mod)
 			acc.Proxy = fmt.Sprintf("sip:127.0.0.1:%d", s.port)
 			u, _ := startUA(t, Config{Listen: []string{"udp:127.0.0.1:0"}, Accounts: []Account{acc}}, newRecorder(nil))
@@ -674,17 +660,9 @@ func TestTrunkKeepaliveNoRegister(t *testing.T) {
 	cfg := Config{Listen: []string{"udp:127.0.0.1:0"}, Keepalive: 200 * time.Millisecond,
 		Accounts: []Account{trunkAccount(func(a *Account) { a.Proxy = "sip:" + p.addr; a.User = "4930100" })}}
 	u, _ := startUA(t, cfg, newRecorder(nil))
-	deadline := time.Now().Add(waitLong)
-	for {
-		s := u.Servers()
-		if len(s) == 1 && s[0].Up && s[0].URI == "sip:"+p.addr {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("trunk proxy never up: %+v", s)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll(t, "the trunk proxy up", u.Servers, func(s []ServerStatus) bool {
+		return len(s) == 1 && s[0].Up && s[0].URI == "sip:"+p.addr
+	})
 	if n := registers.Load(); n != 0 || len(u.Registrations()) != 0 {
 		t.Errorf("%d REGISTERs, registrations %+v", n, u.Registrations())
 	}
@@ -696,10 +674,7 @@ func TestTrunkKeepaliveNoRegister(t *testing.T) {
 func BenchmarkInboundDigest(b *testing.B) {
 	a := newAuthServer("127.0.0.1")
 	nonce := a.nonce()
-	hx := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
-	resp := hx(hx("carrier:127.0.0.1:pw") + ":" + nonce + ":00000001:c0ffee:auth:" + hx("INVITE:sip:+493012345@127.0.0.1"))
-	hdr := `Digest username="carrier", realm="127.0.0.1", nonce="` + nonce + `", uri="sip:+493012345@127.0.0.1", response="` +
-		resp + `", algorithm=SHA-256, qop=auth, nc=00000001, cnonce="c0ffee"`
+	hdr := digestAuth("SHA-256", "INVITE", "sip:+493012345@127.0.0.1", "carrier", "127.0.0.1", "pw", nonce)
 	b.ReportAllocs()
 	for b.Loop() {
 		c, ok := parseDigestCreds(hdr)

@@ -28,17 +28,7 @@ func TestUAToUA(t *testing.T) {
 	if r := in.Remote(); r.Number != "2001" || r.Name != "Port One" {
 		t.Errorf("callee sees %+v", r)
 	}
-	checkAudioFlows(t, c.Media(), in.Media(), 1000)
-	checkAudioFlows(t, in.Media(), c.Media(), 700)
-	if err := in.Hangup(); err != nil {
-		t.Fatal(err)
-	}
-	if ev := waitEvent(t, c, EventEnded); ev.Reason != ReasonRemoteBye {
-		t.Errorf("caller ended %+v", ev)
-	}
-	if ev := waitEvent(t, in, EventEnded); ev.Reason != ReasonLocalBye {
-		t.Errorf("callee ended %+v", ev)
-	}
+	talkThenCalleeHangsUp(t, c, in)
 }
 
 // BenchmarkCallSetupUDP measures a whole call over loopback UDP between two
