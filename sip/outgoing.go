@@ -264,28 +264,16 @@ func (c *Call) runOutgoing(ctx context.Context) {
 }
 
 // retry422 repeats the INVITE (same Call-ID and tags, next CSeq) with
-// Session-Expires and Min-SE set to the Min-SE of the 422.
+// Session-Expires and Min-SE set to the Min-SE of the 422, to the same hop.
 func (c *Call) retry422(ctx context.Context, res *sipgo_sip.Response) error {
 	minSE := parseMinSE(res)
 	if minSE <= 0 {
 		return errors.New("422 without Min-SE")
 	}
-	req := c.dcs.InviteRequest.Clone()
-	req.RemoveHeader("Via")
-	req.RemoveHeader("Session-Expires")
-	req.RemoveHeader("Min-SE")
-	req.CSeq().SeqNo = c.dcs.CSEQ() + 1
+	req := c.nextInvite("Via", "Session-Expires", "Min-SE")
 	req.AppendHeader(sipgo_sip.NewHeader("Session-Expires", secs(minSE)))
 	req.AppendHeader(sipgo_sip.NewHeader("Min-SE", secs(minSE)))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	dcs, err := c.dua.WriteInvite(ctx, req)
-	if err != nil {
-		return err
-	}
-	c.dcs = dcs
-	c.haveRSeq = false
-	return nil
+	return c.sendInvite(ctx, req)
 }
 
 // onResponse reports provisional responses and sets up early media.
