@@ -511,10 +511,10 @@ func (u *UA) lookupCall(req *sipgo_sip.Request) *Call {
 		return nil
 	}
 	cs := u.callsByID(id.Value())
-	if len(cs) <= 1 {
-		if len(cs) == 0 {
-			return nil
-		}
+	switch len(cs) {
+	case 0:
+		return nil
+	case 1:
 		return cs[0]
 	}
 	var toTag, fromTag string
