@@ -41,7 +41,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 		next = route
 	}
 	transport := uriTransport(next)
-	if transport != "UDP" && transport != "TCP" && transport != "TLS" {
+	if !knownTransport(transport) {
 		return nil, fmt.Errorf("sip: dial %s: transport %s not supported", accountName, transport)
 	}
 	// The addresses to try in turn (RFC 3263 4.3); through the registrar,
