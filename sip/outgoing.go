@@ -47,9 +47,6 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	// The addresses to try in turn (RFC 3263 4.3); through the registrar,
 	// the one holding the registration first.
 	hops := u.inviteHops(ctx, a, next, a.proxyIsRegistrar && route == nil)
-	if len(hops) > 0 {
-		transport = hops[0].Transport
-	}
 
 	ms, err := media.Listen(u.cfg.Host, u.cfg.RTPPortMin, u.cfg.RTPPortMax, u.log)
 	if err != nil {
@@ -84,7 +81,6 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	}
 	to := &sipgo_sip.ToHeader{Address: toURI}
 	cid := sipgo_sip.CallIDHeader(callID)
-	contact := u.accountContact(a, transport, recipient.IsEncrypted() || next.IsEncrypted())
 	ctype := sipgo_sip.ContentTypeHeader(contentTypeSDP)
 	req.AppendHeader(from)
 	req.AppendHeader(to)
@@ -93,7 +89,6 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	if route != nil {
 		req.AppendHeader(&sipgo_sip.RouteHeader{Address: *route})
 	}
-	req.AppendHeader(&contact)
 	req.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
 	req.AppendHeader(sipgo_sip.NewHeader("Supported", supportedTags))
 	for _, h := range u.inviteTimerHeaders(u.cfg.SessionExpires) {
@@ -115,7 +110,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	}
 	req.AppendHeader(&ctype)
 	req.SetBody(body)
-	u.prepare(req, transport)
+	u.prepare(req, transport) // sendInvite sets the hop's transport and our Contact
 	c.hops = hopState{next: next, hops: hops}
 
 	c.local = partyFrom(from.DisplayName, from.Address)
