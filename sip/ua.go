@@ -392,11 +392,6 @@ func (u *UA) prepare(req *sipgo_sip.Request, transport string) {
 	}
 }
 
-// contact is our Contact for user over transport.
-func (u *UA) contact(user, transport string) sipgo_sip.ContactHeader {
-	return u.contactURI(user, transport, false)
-}
-
 // contactURI is our Contact for user over transport; secure gives a sips
 // URI, required when the request's target is one (RFC 3261 8.1.1.8). Over
 // TLS to a sip target the URI carries ";transport=tls": deprecated by RFC
