@@ -240,6 +240,9 @@ func uriTransport(u *sipgo.Uri) string {
 	return t
 }
 
+// knownTransport reports whether t is a transport we send requests over.
+func knownTransport(t string) bool { return t == "UDP" || t == "TCP" || t == "TLS" }
+
 // config is the validated form of Config.
 type config struct {
 	Config
@@ -414,7 +417,7 @@ func parseAccount(a Account) (*account, error) {
 			return nil, fmt.Errorf("sip: config: account %s: %s %q is not a SIP URI", a.Name, what, s)
 		}
 		t := uriTransport(&u)
-		if t != "UDP" && t != "TCP" && t != "TLS" {
+		if !knownTransport(t) {
 			return nil, fmt.Errorf("sip: config: account %s: %s transport %q not supported", a.Name, what, t)
 		}
 		if u.IsEncrypted() && t != "TLS" {

@@ -164,7 +164,7 @@ func (c *Call) startInDialog(ctx context.Context, req *sipgo_sip.Request) (sipgo
 func (c *Call) startInDialogWith(ctx context.Context, req *sipgo_sip.Request, base *sipgo_sip.Response) (sipgo_sip.ClientTransaction, error) {
 	c.ua.prepare(req, c.transport())
 	if req.Contact() == nil {
-		ct := c.ua.contactURI(c.acc.User, c.transport(), c.secure())
+		ct := c.ua.accountContact(c.acc, c.transport(), c.secure())
 		req.AppendHeader(&ct)
 	}
 	if c.incoming {
@@ -269,7 +269,7 @@ func (c *Call) respondInDialog(req *sipgo_sip.Request, tx sipgo_sip.ServerTransa
 		res.AppendHeader(h)
 	}
 	if code >= 200 && code < 300 && (req.IsInvite() || req.Method == sipgo_sip.UPDATE) {
-		ct := c.ua.contactURI(c.acc.User, req.Transport(), c.secure())
+		ct := c.ua.accountContact(c.acc, req.Transport(), c.secure())
 		res.AppendHeader(&ct)
 	}
 	res.AppendHeader(c.ua.serverHeader())

@@ -301,7 +301,7 @@ func (u *UA) onReInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) 
 	hdrs := append([]sipgo_sip.Header{sipgo_sip.NewHeader("Allow", allowMethods), sipgo_sip.NewHeader("Supported", supportedTags)},
 		c.st.onRefreshRequest(c, req)...)
 	res := sipgo_sip.NewSDPResponseFromRequest(req, answer)
-	ct := u.contactURI(c.acc.User, req.Transport(), c.secure())
+	ct := u.accountContact(c.acc, req.Transport(), c.secure())
 	res.AppendHeader(&ct)
 	for _, h := range hdrs {
 		res.AppendHeader(h)

@@ -28,10 +28,7 @@ func (u *UA) onInvite(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
 		u.respond(req, tx, 503, "Service Unavailable")
 		return
 	}
-	if tags := unsupportedRequired(req); len(tags) > 0 {
-		u.respond(req, tx, 420, "Bad Extension", sipgo_sip.NewHeader("Unsupported", strings.Join(tags, ", ")))
-		return
-	}
+	// Require was checked by wellFormed (420), before the 100.
 	// Everything that does not depend on who is called is answered the
 	// same whether the user exists or not, so that a scanner learns
 	// nothing (no enumeration); a request for an unknown user still counts

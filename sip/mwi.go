@@ -82,7 +82,7 @@ func (s *mwiSub) subscribe(ctx context.Context, expires time.Duration) (time.Dur
 	s.mu.Unlock()
 	callID := sipgo_sip.CallIDHeader(s.callID)
 	s.cseq++
-	contact := u.contact(a.User, transport)
+	contact := u.accountContact(a, transport, false)
 	exp := sipgo_sip.ExpiresHeader(uint32(expires / time.Second))
 	req.AppendHeader(from)
 	req.AppendHeader(to)

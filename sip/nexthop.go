@@ -3,7 +3,6 @@ package sip
 import (
 	"context"
 	"errors"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -335,18 +334,8 @@ func sipgoReaches(inv *sipgo_sip.Request, h hop) bool {
 	if r := inv.Route(); r != nil {
 		u = r.Address
 	}
-	ip, err := netip.ParseAddr(strings.Trim(u.Host, "[]"))
-	if err != nil {
-		return false
-	}
-	port := u.Port
-	if port == 0 {
-		port = 5060
-		if h.Transport == "TLS" {
-			port = 5061
-		}
-	}
-	return strings.EqualFold(uriTransport(&u), h.Transport) && netip.AddrPortFrom(ip, uint16(port)).String() == h.Addr
+	lit, ok := literalHop(&u)
+	return ok && lit == h
 }
 
 // failedOver decides what to do with the outcome err of the INVITE in

@@ -41,15 +41,12 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 		next = route
 	}
 	transport := uriTransport(next)
-	if transport != "UDP" && transport != "TCP" && transport != "TLS" {
+	if !knownTransport(transport) {
 		return nil, fmt.Errorf("sip: dial %s: transport %s not supported", accountName, transport)
 	}
 	// The addresses to try in turn (RFC 3263 4.3); through the registrar,
 	// the one holding the registration first.
 	hops := u.inviteHops(ctx, a, next, a.proxyIsRegistrar && route == nil)
-	if len(hops) > 0 {
-		transport = hops[0].Transport
-	}
 
 	ms, err := media.Listen(u.cfg.Host, u.cfg.RTPPortMin, u.cfg.RTPPortMax, u.log)
 	if err != nil {
@@ -84,7 +81,6 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	}
 	to := &sipgo_sip.ToHeader{Address: toURI}
 	cid := sipgo_sip.CallIDHeader(callID)
-	contact := u.accountContact(a, transport, recipient.IsEncrypted() || next.IsEncrypted())
 	ctype := sipgo_sip.ContentTypeHeader(contentTypeSDP)
 	req.AppendHeader(from)
 	req.AppendHeader(to)
@@ -93,7 +89,6 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	if route != nil {
 		req.AppendHeader(&sipgo_sip.RouteHeader{Address: *route})
 	}
-	req.AppendHeader(&contact)
 	req.AppendHeader(sipgo_sip.NewHeader("Allow", allowMethods))
 	req.AppendHeader(sipgo_sip.NewHeader("Supported", supportedTags))
 	for _, h := range u.inviteTimerHeaders(u.cfg.SessionExpires) {
@@ -115,7 +110,7 @@ func (u *UA) dialWith(ctx context.Context, accountName, target string, init func
 	}
 	req.AppendHeader(&ctype)
 	req.SetBody(body)
-	u.prepare(req, transport)
+	u.prepare(req, transport) // sendInvite sets the hop's transport and our Contact
 	c.hops = hopState{next: next, hops: hops}
 
 	c.local = partyFrom(from.DisplayName, from.Address)
@@ -264,28 +259,16 @@ func (c *Call) runOutgoing(ctx context.Context) {
 }
 
 // retry422 repeats the INVITE (same Call-ID and tags, next CSeq) with
-// Session-Expires and Min-SE set to the Min-SE of the 422.
+// Session-Expires and Min-SE set to the Min-SE of the 422, to the same hop.
 func (c *Call) retry422(ctx context.Context, res *sipgo_sip.Response) error {
 	minSE := parseMinSE(res)
 	if minSE <= 0 {
 		return errors.New("422 without Min-SE")
 	}
-	req := c.dcs.InviteRequest.Clone()
-	req.RemoveHeader("Via")
-	req.RemoveHeader("Session-Expires")
-	req.RemoveHeader("Min-SE")
-	req.CSeq().SeqNo = c.dcs.CSEQ() + 1
+	req := c.nextInvite("Via", "Session-Expires", "Min-SE")
 	req.AppendHeader(sipgo_sip.NewHeader("Session-Expires", secs(minSE)))
 	req.AppendHeader(sipgo_sip.NewHeader("Min-SE", secs(minSE)))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	dcs, err := c.dua.WriteInvite(ctx, req)
-	if err != nil {
-		return err
-	}
-	c.dcs = dcs
-	c.haveRSeq = false
-	return nil
+	return c.sendInvite(ctx, req)
 }
 
 // onResponse reports provisional responses and sets up early media.

@@ -164,7 +164,7 @@ func (c *Call) redirectTargets(res *sipgo_sip.Response) []redirectTarget {
 				c.log.Info("sip: 3xx Contact scheme not followed", "contact", truncate(v))
 				continue
 			}
-			if t := uriTransport(&u); t != "UDP" && t != "TCP" && t != "TLS" {
+			if !knownTransport(uriTransport(&u)) {
 				continue
 			}
 			t := redirectTarget{uri: u, q: q, proxy: res.StatusCode == 305}
@@ -243,7 +243,7 @@ func (c *Call) reinviteTo(ctx context.Context, t redirectTarget) error {
 		}
 	}
 	transport := uriTransport(next)
-	if transport != "UDP" && transport != "TCP" && transport != "TLS" {
+	if !knownTransport(transport) {
 		return fmt.Errorf("transport %s not supported", transport)
 	}
 	if transport == "TLS" && !u.cfg.hasListener("tls") || transport == "TCP" && !u.cfg.hasListener("tcp") {

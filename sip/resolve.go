@@ -54,22 +54,15 @@ var errNoRecords = errors.New("no DNS records")
 // needs no DNS; a name with a port or transport skips the steps those fix
 // (RFC 3263 4.1, 4.2).
 func (r *resolver) resolve(ctx context.Context, u *sipgo_sip.Uri) ([]hop, error) {
+	if h, ok := literalHop(u); ok {
+		return []hop{h}, nil
+	}
 	host := strings.Trim(u.Host, "[]")
 	tp, explicit := "", false
 	if t, ok := u.UriParams.Get("transport"); (ok && t != "") || u.IsEncrypted() {
 		tp, explicit = uriTransport(u), true
 	}
-	defPort := 5060
-	if tp == "TLS" {
-		defPort = 5061 // RFC 3261 19.1.2
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		port := u.Port
-		if port == 0 {
-			port = defPort
-		}
-		return []hop{{Transport: orDefault(tp, "UDP"), Addr: netip.AddrPortFrom(ip, uint16(port)).String()}}, nil
-	}
+	defPort := defaultPort(tp)
 	if r == nil || r.server == "" {
 		return nil, fmt.Errorf("resolve %s: no DNS server", host)
 	}
@@ -117,6 +110,28 @@ func (r *resolver) resolve(ctx context.Context, u *sipgo_sip.Uri) ([]hop, error)
 		return r.addrHops(ctx, host, defPort, orDefault(tp, "UDP"))
 	}
 	return out, nil
+}
+
+// literalHop is the hop of a URI whose host is an IP address: no DNS.
+func literalHop(u *sipgo_sip.Uri) (hop, bool) {
+	ip, err := netip.ParseAddr(strings.Trim(u.Host, "[]"))
+	if err != nil {
+		return hop{}, false
+	}
+	tp := uriTransport(u)
+	port := u.Port
+	if port == 0 {
+		port = defaultPort(tp)
+	}
+	return hop{Transport: tp, Addr: netip.AddrPortFrom(ip, uint16(port)).String()}, true
+}
+
+// defaultPort is the port of a URI without one (RFC 3261 19.1.2).
+func defaultPort(transport string) int {
+	if transport == "TLS" {
+		return 5061
+	}
+	return 5060
 }
 
 // srvPrefix is the SRV service and protocol labels for a transport (RFC

@@ -66,6 +66,25 @@ func sourceOf(req *sipgo_sip.Request) (netip.AddrPort, bool) {
 	return netip.AddrPortFrom(ap.Addr().Unmap().WithZone(""), ap.Port()), true
 }
 
+// noteUnknownUser counts a request for a user we do not have as an
+// UnknownPeer failure against its source, without answering it. It
+// reports whether it did: not without a guard, nor for an allow-listed
+// source.
+func (u *UA) noteUnknownUser(req *sipgo_sip.Request) bool {
+	g := u.cfg.Guard
+	src, ok := sourceOf(req)
+	if g == nil || !ok {
+		return false
+	}
+	for _, p := range g.AllowList() {
+		if p.Contains(src.Addr()) {
+			return false
+		}
+	}
+	g.Failure(src.Addr(), guard.UnknownPeer)
+	return true
+}
+
 // rejectUnknownUser answers an INVITE for a user we have no account for.
 // Without a guard the UA serves a trusted network and says 404 Not Found.
 // With one, only an allow-listed source learns that (it helps whoever sets
@@ -74,37 +93,12 @@ func sourceOf(req *sipgo_sip.Request) (netip.AddrPort, bool) {
 // scanning numbers (svwar) tells existing users from absent ones by no
 // status code, and the request counts as an UnknownPeer failure against
 // the source.
-// noteUnknownUser counts a request for a user we do not have against its
-// source (not for allow-listed sources), without answering it.
-func (u *UA) noteUnknownUser(req *sipgo_sip.Request) {
-	g := u.cfg.Guard
-	src, ok := sourceOf(req)
-	if g == nil || !ok {
-		return
-	}
-	for _, p := range g.AllowList() {
-		if p.Contains(src.Addr()) {
-			return
-		}
-	}
-	g.Failure(src.Addr(), guard.UnknownPeer)
-}
-
 func (u *UA) rejectUnknownUser(req *sipgo_sip.Request, tx sipgo_sip.ServerTransaction) {
-	g := u.cfg.Guard
-	src, ok := sourceOf(req)
-	if g == nil || !ok {
-		u.respond(req, tx, 404, "Not Found")
+	if u.noteUnknownUser(req) {
+		u.respond(req, tx, 480, "Temporarily Unavailable")
 		return
 	}
-	for _, p := range g.AllowList() {
-		if p.Contains(src.Addr()) {
-			u.respond(req, tx, 404, "Not Found")
-			return
-		}
-	}
-	g.Failure(src.Addr(), guard.UnknownPeer)
-	u.respond(req, tx, 480, "Temporarily Unavailable")
+	u.respond(req, tx, 404, "Not Found")
 }
 
 // srtpOffer puts the account's SRTP offer (RFC 4568 §7.1.1) into a and

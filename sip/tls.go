@@ -135,8 +135,7 @@ func (u *UA) ensureTLS(ctx context.Context, addr, serverName string) error {
 	if st == nil || st.feed == nil {
 		return errors.New("no TLS listener")
 	}
-	if c, err := u.ua.TransportLayer().GetConnection("tls", addr); err == nil && c != nil {
-		_, _ = c.TryClose() // GetConnection took a reference
+	if u.hasConn("tls", addr) {
 		return nil
 	}
 	st.mu.Lock()
@@ -200,16 +199,11 @@ func (u *UA) dialTLS(ctx context.Context, addr, serverName string) error {
 	}
 	// The transport registers the connection in its pool right after
 	// accepting it.
-	for i := 0; i < 200; i++ {
-		if c, err := u.ua.TransportLayer().GetConnection("tls", addr); err == nil && c != nil {
-			_, _ = c.TryClose()
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
+	if u.awaitConn(ctx, "tls", addr) {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	return fmt.Errorf("tls %s: connection not taken up by the transport", addr)
 }

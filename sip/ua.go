@@ -302,14 +302,36 @@ func (u *UA) Run(ctx context.Context) error {
 // awaitPool waits until sipgo's transport has registered a listening
 // socket, so that requests sent right after Ready leave from it.
 func (u *UA) awaitPool(network, addr string) {
-	for i := 0; i < 200; i++ {
-		if c, err := u.ua.TransportLayer().GetConnection(network, addr); err == nil && c != nil {
-			_, _ = c.TryClose() // GetConnection took a reference
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !u.awaitConn(context.Background(), network, addr) {
+		u.log.Warn("sip: listener not registered with the transport", "network", network, "addr", addr)
 	}
-	u.log.Warn("sip: listener not registered with the transport", "network", network, "addr", addr)
+}
+
+// hasConn reports whether sipgo's transport layer holds a connection
+// (or listening socket) for network and addr.
+func (u *UA) hasConn(network, addr string) bool {
+	c, err := u.ua.TransportLayer().GetConnection(network, addr)
+	if err != nil || c == nil {
+		return false
+	}
+	_, _ = c.TryClose() // GetConnection took a reference
+	return true
+}
+
+// awaitConn waits, up to a second or until ctx ends, for the transport
+// layer to register a socket or connection it was just handed.
+func (u *UA) awaitConn(ctx context.Context, network, addr string) bool {
+	for i := 0; i < 200; i++ {
+		if u.hasConn(network, addr) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return false
 }
 
 func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
@@ -368,11 +390,6 @@ func (u *UA) prepare(req *sipgo_sip.Request, transport string) {
 	if req.GetHeader("User-Agent") == nil {
 		req.AppendHeader(sipgo_sip.NewHeader("User-Agent", u.cfg.UserAgent))
 	}
-}
-
-// contact is our Contact for user over transport.
-func (u *UA) contact(user, transport string) sipgo_sip.ContactHeader {
-	return u.contactURI(user, transport, false)
 }
 
 // contactURI is our Contact for user over transport; secure gives a sips
@@ -489,10 +506,10 @@ func (u *UA) lookupCall(req *sipgo_sip.Request) *Call {
 		return nil
 	}
 	cs := u.callsByID(id.Value())
-	if len(cs) <= 1 {
-		if len(cs) == 0 {
-			return nil
-		}
+	switch len(cs) {
+	case 0:
+		return nil
+	case 1:
 		return cs[0]
 	}
 	var toTag, fromTag string

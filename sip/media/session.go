@@ -123,8 +123,8 @@ type Session struct {
 
 	// Symmetric RTP (RFC 4961): the latched destination, read by the
 	// senders without a lock and swapped by the receiver; nil = send to
-	// the negotiated address. Candidate state is guarded by rxMu.
-	learn   atomic.Bool
+	// the negotiated address. Whether to latch, and the candidate, are
+	// receive state (rxState.symmetric, latchCand).
 	latched atomic.Pointer[latch]
 
 	startOnce sync.Once
@@ -181,6 +181,7 @@ type rxState struct {
 	candSSRC  uint32
 	candCount int
 
+	symmetric  bool           // Params.Symmetric: latch onto the source
 	latchCand  netip.AddrPort // symmetric RTP: a new source on probation
 	latchCount int            // its consecutive valid packets
 
@@ -380,10 +381,10 @@ func (s *Session) Start(p Params) error {
 	if moved || !p.Symmetric {
 		s.latched.Store(nil)
 	}
-	s.learn.Store(p.Symmetric)
 
 	s.rxMu.Lock()
 	s.rx.started = true
+	s.rx.symmetric = p.Symmetric
 	s.rx.dtmfPT = p.DTMFPT
 	if !s.rx.srtp.config().equal(p.SRTP) {
 		s.rx.srtp = rx
@@ -672,7 +673,7 @@ func (s *Session) handleRTP(b []byte, from netip.AddrPort, now time.Time) {
 	r.packets++
 	r.octets += uint64(len(p.Payload))
 
-	if s.learn.Load() {
+	if r.symmetric {
 		s.learnRemote(from)
 	}
 	if isEvent {
