@@ -85,14 +85,7 @@ func TestTransferPSTNCallerToPhone(t *testing.T) {
 				cs := r.gw.Calls()
 				return len(cs) == 1 && cs[0].State == "connected" && cs[0].Direction == "transfer"
 			})
-			l1.PlayTone(1004, -10)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "phone 2", p2.Listen(time.Second), 1004, -10)
-			l1.StopPlay()
-			p2.PlayTone(1004, -16)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "the PSTN caller", l1.Listen(time.Second), 1004, -16)
-			p2.StopPlay()
+			r.exchangeTones(t, hears, l1, "the PSTN caller", p2, "phone 2")
 
 			if attended {
 				l1.Hangup()
@@ -137,14 +130,7 @@ func TestTransferPhoneToPSTNLine(t *testing.T) {
 				cs := r.gw.Calls()
 				return len(cs) == 1 && cs[0].Direction == "transfer" && r.lineStatus("pstn1").CallID == cs[0].ID
 			})
-			l1.PlayTone(1004, -10)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "phone 2", p2.Listen(time.Second), 1004, -10)
-			l1.StopPlay()
-			p2.PlayTone(1004, -16)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "the far party", l1.Listen(time.Second), 1004, -16)
-			p2.StopPlay()
+			r.exchangeTones(t, hears, l1, "the far party", p2, "phone 2")
 
 			if attended {
 				p2.OnHook()
