@@ -92,9 +92,10 @@ func TestBrokenSettingsStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	fail := errors.New("disk on fire")
 	_, err = New(Options{Board: b, Config: Config{Zone: "us", Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001"}}},
-		Settings: &memSettings{fail: errors.New("disk on fire")}})
-	if err == nil || !errors.Is(err, err) || err.Error() != "gateway: port settings: disk on fire" {
+		Settings: &memSettings{fail: fail}})
+	if !errors.Is(err, fail) || err.Error() != "gateway: port settings: disk on fire" {
 		t.Fatalf("New with a broken store: %v", err)
 	}
 }
