@@ -62,16 +62,7 @@ func TestTransferPSTNCallerToPhone(t *testing.T) {
 			r.waitFor(t, "line answered", 3*time.Second, l1.Answered)
 			r.waitFor(t, "connected", 3*time.Second, func() bool { return r.portState("2001") == PortConnected })
 
-			p1.Flash(300 * time.Millisecond)
-			r.board.Sleep(1200 * time.Millisecond)
-			p1.Dial("2002")
-			r.waitFor(t, "phone 2 rings", 5*time.Second, p2.Ringing)
-			if attended {
-				p2.OffHook()
-				r.waitFor(t, "consultation connected", 3*time.Second, func() bool { return r.portState("2002") == PortConnected })
-			}
-			p1.OnHook()
-			r.waitFor(t, "phone 1 idle", 3*time.Second, func() bool { return r.portState("2001") == PortIdle })
+			r.transferFrom1(t, p2, "2002", attended)
 			if !attended {
 				if !ringbackHeard(l1.Listen(6 * time.Second)) {
 					t.Error("the PSTN caller hears no ringback while phone 2 rings")
