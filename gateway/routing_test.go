@@ -76,7 +76,7 @@ func (r *rig) callBusy(t *testing.T, caller int, number string) {
 	ext := fmt.Sprintf("200%d", caller)
 	r.waitFor(t, "busy tone at "+ext, 10*time.Second, func() bool { return r.portState(ext) == PortTone })
 	if n := r.ringingPhone(t); n != 0 {
-		t.Errorf("phone %d rings, want none (group busy)", n)
+		t.Errorf("phone %d rings for %s, want none (busy)", n, number)
 	}
 	p.OnHook()
 	r.waitFor(t, ext+" idle", 5*time.Second, func() bool { return r.portState(ext) == PortIdle })
