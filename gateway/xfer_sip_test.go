@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -67,14 +66,7 @@ func (x *xferSIPRig) port(n int) PortStatus { return x.gw.Ports()[n-1] }
 // and a pump clocking its media.
 func (x *xferSIPRig) callFromA(t *testing.T) (*sip.Call, *siptest.Pump) {
 	t.Helper()
-	ca, err := x.a.Dial(context.Background(), "a", "sip:2001@"+x.gwAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p1 := x.phone(t, 1)
-	waitReal(t, "phone 1 rings", 10*time.Second, p1.Ringing)
-	p1.OffHook()
-	waitEvent(t, ca, sip.EventAnswered)
+	ca := callPhone(t, x.a, "a", "sip:2001@"+x.gwAddr, x.phone(t, 1))
 	pa := siptest.NewPump(ca.Media())
 	t.Cleanup(pa.Close)
 	return ca, pa
