@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -37,14 +36,7 @@ func TestDTMFModePerAccount(t *testing.T) {
 				Accounts: []sip.Account{{Name: "peer", User: "9000", Domain: "127.0.0.1"}},
 			}, noCalls{})
 			phone, _ := b.Phone(1)
-			c, err := peer.Dial(context.Background(), "peer", "sip:2001@"+ua.ListenAddr("udp").String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitEvent(t, c, sip.EventRinging)
-			waitReal(t, "phone rings", 5*time.Second, phone.Ringing)
-			phone.OffHook()
-			waitEvent(t, c, sip.EventAnswered)
+			c := callPhone(t, peer, "peer", "sip:2001@"+ua.ListenAddr("udp").String(), phone)
 			pump := siptest.NewPump(c.Media())
 			defer pump.Close()
 			time.Sleep(300 * time.Millisecond)

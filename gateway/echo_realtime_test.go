@@ -69,14 +69,7 @@ func TestRealtimeLineCallWithHybridEcho(t *testing.T) {
 		t.Errorf("phone hears %.1f dBm0 while nobody talks, want below -40 dBm0", l)
 	}
 
-	l1.PlayTone(1004, -10)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "far party → phone", p1.Listen(time.Second), 1004, -10)
-	l1.StopPlay()
-	p1.PlayTone(1004, -16)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "phone → far party", l1.Listen(time.Second), 1004, -16)
-	p1.StopPlay()
+	r.exchangeTones(t, checkTone, l1, "far party", p1, "phone")
 	r.board.Sleep(300 * time.Millisecond)
 	if l := measure.LevelDBm0(l1.Listen(300 * time.Millisecond)); l > -40 {
 		t.Errorf("far party hears %.1f dBm0 after the phone stopped, want below -40 dBm0", l)

@@ -75,14 +75,10 @@ func TestDoNotDisturb(t *testing.T) {
 	r := newRig(t, "us", sim.Config{}, Config{})
 	p1, p2 := r.phone(t, 1), r.phone(t, 2)
 	r.featureCode(t, p2, "2002", "*78")
-	p1.OffHook()
-	r.board.Sleep(300 * time.Millisecond)
-	p1.Dial("2002")
-	r.waitFor(t, "busy", 5*time.Second, func() bool { return r.portState("2001") == PortTone })
+	r.callBusy(t, 1, "2002")
 	if p2.Rings() != 0 {
 		t.Error("phone rang under do not disturb")
 	}
-	p1.OnHook()
 	r.board.Sleep(time.Second)
 	r.featureCode(t, p2, "2002", "*79")
 	p1.OffHook()

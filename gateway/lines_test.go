@@ -99,14 +99,7 @@ func TestFXSCallOutOnPSTNLine(t *testing.T) {
 		t.Errorf("call table %+v", calls)
 	}
 
-	l1.PlayTone(1004, -10)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "far party → phone", p1.Listen(time.Second), 1004, -10)
-	l1.StopPlay()
-	p1.PlayTone(1004, -16)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "phone → far party", l1.Listen(time.Second), 1004, -16)
-	p1.StopPlay()
+	r.exchangeTones(t, checkTone, l1, "far party", p1, "phone")
 
 	l1.Hangup()
 	r.waitFor(t, "the phone hears the far end leave", 3*time.Second, func() bool { return r.portState("2001") == PortTone })
@@ -265,14 +258,7 @@ func TestPSTNCallFixedToExtension(t *testing.T) {
 	r.waitFor(t, "the line is answered", 3*time.Second, l1.Answered)
 	r.waitFor(t, "connected", 3*time.Second, func() bool { return r.portState("2001") == PortConnected })
 
-	l1.PlayTone(1004, -10)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "caller → phone", p1.Listen(time.Second), 1004, -10)
-	l1.StopPlay()
-	p1.PlayTone(1004, -16)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "phone → caller", l1.Listen(time.Second), 1004, -16)
-	p1.StopPlay()
+	r.exchangeTones(t, checkTone, l1, "caller", p1, "phone")
 
 	p1.OnHook()
 	r.waitFor(t, "line released", 3*time.Second, func() bool { return !l1.Seized() })
@@ -326,14 +312,7 @@ func TestPSTNTwoStageDialling(t *testing.T) {
 	}
 	p2.OffHook()
 	r.waitFor(t, "connected", 3*time.Second, func() bool { return r.portState("2002") == PortConnected })
-	l1.PlayTone(1004, -10)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "caller → phone", p2.Listen(time.Second), 1004, -10)
-	l1.StopPlay()
-	p2.PlayTone(1004, -16)
-	r.board.Sleep(300 * time.Millisecond)
-	checkTone(t, "phone → caller", l1.Listen(time.Second), 1004, -16)
-	p2.StopPlay()
+	r.exchangeTones(t, checkTone, l1, "caller", p2, "phone")
 
 	l1.Hangup()
 	r.waitFor(t, "the phone hears the caller leave", 3*time.Second, func() bool { return r.portState("2002") == PortTone })

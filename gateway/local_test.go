@@ -149,6 +149,22 @@ func checkTone(t *testing.T, who string, x []int16, freq, level float64) {
 	}
 }
 
+// exchangeTones has a send 1004 Hz at -10 dBm0, then b at -16 dBm0, each
+// for 300 ms of board time before the other end listens for a second, and
+// checks what each end hears with check (checkTone or hears), naming the
+// direction "aName → bName" and back.
+func (r *rig) exchangeTones(t *testing.T, check func(t *testing.T, who string, x []int16, freq, level float64), a analogParty, aName string, b analogParty, bName string) {
+	t.Helper()
+	a.PlayTone(1004, -10)
+	r.board.Sleep(300 * time.Millisecond)
+	check(t, aName+" → "+bName, b.Listen(time.Second), 1004, -10)
+	a.StopPlay()
+	b.PlayTone(1004, -16)
+	r.board.Sleep(300 * time.Millisecond)
+	check(t, bName+" → "+aName, a.Listen(time.Second), 1004, -16)
+	b.StopPlay()
+}
+
 // TestLocalCallBetweenPhones is the foundation's acceptance test: phone 1
 // dials phone 2's extension with DTMF audio, phone 2 rings with the zone's
 // cadence and answers, a 1004 Hz tone from each side arrives at the other

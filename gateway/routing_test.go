@@ -76,7 +76,7 @@ func (r *rig) callBusy(t *testing.T, caller int, number string) {
 	ext := fmt.Sprintf("200%d", caller)
 	r.waitFor(t, "busy tone at "+ext, 10*time.Second, func() bool { return r.portState(ext) == PortTone })
 	if n := r.ringingPhone(t); n != 0 {
-		t.Errorf("phone %d rings, want none (group busy)", n)
+		t.Errorf("phone %d rings for %s, want none (busy)", n, number)
 	}
 	p.OnHook()
 	r.waitFor(t, ext+" idle", 5*time.Second, func() bool { return r.portState(ext) == PortIdle })
@@ -339,33 +339,34 @@ func TestInboundSIPRoutedToGroup(t *testing.T) {
 		return 0
 	}
 	addr := ua.ListenAddr("udp").String()
-	for i, want := range []int{1, 2, 3, 1} {
-		c, err := peer.Dial(context.Background(), "peer", "sip:5000@"+addr)
+	// call has the peer call number and returns the call, ringing, and
+	// the phone that rings.
+	call := func(number string) (*sip.Call, int) {
+		t.Helper()
+		c, err := peer.Dial(context.Background(), "peer", "sip:"+number+"@"+addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		waitEvent(t, c, sip.EventRinging)
 		got := 0
 		waitReal(t, "a phone rings", 5*time.Second, func() bool { got = ringing(); return got != 0 })
+		return c, got
+	}
+	for i, want := range []int{1, 2, 3, 1} {
+		c, got := call("5000")
 		if got != want {
 			t.Errorf("call %d rang phone %d, want %d", i+1, got, want)
 		}
 		c.Hangup()
 		waitReal(t, "phones quiet", 10*time.Second, func() bool { return ringing() == 0 })
 	}
-	c, err := peer.Dial(context.Background(), "peer", "sip:5001@"+addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitEvent(t, c, sip.EventRinging)
-	got := 0
-	waitReal(t, "a phone rings", 5*time.Second, func() bool { got = ringing(); return got != 0 })
+	c, got := call("5001")
 	if got != 4 {
 		t.Errorf("call on office2 rang phone %d, want 4", got)
 	}
 	c.Hangup()
 	// SIP to SIP is refused: there is no bridge between two SIP calls.
-	c, err = peer.Dial(context.Background(), "peer", "sip:5002@"+addr)
+	c, err := peer.Dial(context.Background(), "peer", "sip:5002@"+addr)
 	if err != nil {
 		t.Fatal(err)
 	}

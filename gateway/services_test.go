@@ -26,6 +26,27 @@ func connect(t *testing.T, r *rig, a, b *sim.Phone, extA, ext string) {
 	})
 }
 
+// transferFrom1 has phone 1 (2001), in a call, flash and dial ext (phone
+// p), then hang up once p rings (blind) or has answered (attended).
+func (r *rig) transferFrom1(t *testing.T, p *sim.Phone, ext string, attended bool) {
+	t.Helper()
+	p1 := r.phone(t, 1)
+	if err := p1.Flash(300 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	r.board.Sleep(1200 * time.Millisecond)
+	if err := p1.Dial(ext); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor(t, ext+" rings", 5*time.Second, p.Ringing)
+	if attended {
+		p.OffHook()
+		r.waitFor(t, "consultation with "+ext+" connected", 2*time.Second, func() bool { return r.portState(ext) == PortConnected })
+	}
+	p1.OnHook()
+	r.waitFor(t, "phone 1 idle", 3*time.Second, func() bool { return r.portState("2001") == PortIdle })
+}
+
 // hears asserts that x holds freq at level ±1.5 dB (or, with level NaN,
 // nothing above -45 dBm0 at freq).
 func hears(t *testing.T, who string, x []int16, freq, level float64) {
@@ -212,16 +233,7 @@ func TestTransferByHangUp(t *testing.T) {
 			r := newRig(t, "us", sim.Config{NoEcho: true}, Config{})
 			p1, p2, p3 := r.phone(t, 1), r.phone(t, 2), r.phone(t, 3)
 			connect(t, r, p1, p2, "2001", "2002")
-			p1.Flash(300 * time.Millisecond)
-			r.board.Sleep(1200 * time.Millisecond)
-			p1.Dial("2003")
-			r.waitFor(t, "phone 3 rings", 5*time.Second, p3.Ringing)
-			if attended {
-				p3.OffHook()
-				r.waitFor(t, "phone 3 connected", 2*time.Second, func() bool { return r.portState("2003") == PortConnected })
-			}
-			p1.OnHook()
-			r.waitFor(t, "phone 1 idle", 3*time.Second, func() bool { return r.portState("2001") == PortIdle })
+			r.transferFrom1(t, p3, "2003", attended)
 			if !attended {
 				r.waitFor(t, "phone 3 still rings", 7*time.Second, p3.Ringing)
 				p3.OffHook()

@@ -68,14 +68,10 @@ func TestStarCodeSettingsSurviveRestart(t *testing.T) {
 	}
 	p1.OnHook()
 	r2.board.Sleep(time.Second)
-	p1.OffHook()
-	r2.board.Sleep(300 * time.Millisecond)
-	p1.Dial("2004")
-	r2.waitFor(t, "busy for 2004", 5*time.Second, func() bool { return r2.portState("2001") == PortTone })
+	r2.callBusy(t, 1, "2004")
 	if p4.Rings() != 0 {
 		t.Errorf("phone 4 rang under stored do not disturb")
 	}
-	p1.OnHook()
 	r2.board.Sleep(time.Second)
 	r2.featureCode(t, p2, "2002", "*73")
 	r2.featureCode(t, p4, "2004", "*79")
@@ -92,9 +88,10 @@ func TestBrokenSettingsStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	fail := errors.New("disk on fire")
 	_, err = New(Options{Board: b, Config: Config{Zone: "us", Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001"}}},
-		Settings: &memSettings{fail: errors.New("disk on fire")}})
-	if err == nil || !errors.Is(err, err) || err.Error() != "gateway: port settings: disk on fire" {
+		Settings: &memSettings{fail: fail}})
+	if !errors.Is(err, fail) || err.Error() != "gateway: port settings: disk on fire" {
 		t.Fatalf("New with a broken store: %v", err)
 	}
 }

@@ -72,6 +72,21 @@ func waitReal(t *testing.T, what string, limit time.Duration, cond func() bool) 
 	}
 }
 
+// callPhone has ua call uri from its account account: the call rings,
+// phone rings and answers, and the caller sees the answer.
+func callPhone(t *testing.T, ua *sip.UA, account, uri string, phone *sim.Phone) *sip.Call {
+	t.Helper()
+	c, err := ua.Dial(context.Background(), account, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEvent(t, c, sip.EventRinging)
+	waitReal(t, "phone rings", 10*time.Second, phone.Ringing)
+	phone.OffHook()
+	waitEvent(t, c, sip.EventAnswered)
+	return c
+}
+
 func waitEvent(t *testing.T, c *sip.Call, want sip.EventKind) sip.Event {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
@@ -126,16 +141,7 @@ func TestRegisteredPortCalledBySIPPeer(t *testing.T) {
 
 	for round, byePeer := range []bool{true, false} {
 		t.Run(fmt.Sprintf("call%d", round+1), func(t *testing.T) {
-			c, err := peer.Dial(context.Background(), "peer", contact)
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitEvent(t, c, sip.EventRinging)
-			if !phone.Ringing() {
-				waitReal(t, "phone rings", 5*time.Second, phone.Ringing)
-			}
-			phone.OffHook()
-			waitEvent(t, c, sip.EventAnswered)
+			c := callPhone(t, peer, "peer", contact, phone)
 			if c.Media() == nil {
 				t.Fatal("no media after answer")
 			}

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"math"
 	"testing"
 	"time"
@@ -74,14 +73,7 @@ func TestRFC3515TransferOfSIPPartiesFromPhone(t *testing.T) {
 			}, peerA)
 			phone, _ := b.Phone(1)
 
-			ca, err := ua2.Dial(context.Background(), "a", "sip:2001@"+ua.ListenAddr("udp").String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitEvent(t, ca, sip.EventRinging)
-			waitReal(t, "phone rings", 5*time.Second, phone.Ringing)
-			phone.OffHook()
-			waitEvent(t, ca, sip.EventAnswered)
+			callPhone(t, ua2, "a", "sip:2001@"+ua.ListenAddr("udp").String(), phone)
 
 			phone.Flash(300 * time.Millisecond)
 			time.Sleep(1200 * time.Millisecond)

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -24,9 +23,7 @@ func (h ringingPeer) OnIncoming(_ string, c *sip.Call) {
 // two PSTN lines (calls to 2001), 3xxx routed to a ringing SIP peer B and
 // 9 + number out on the lines; and a SIP peer A that calls 2001.
 type xferSIPRig struct {
-	b      *sim.Board
-	gw     *Gateway
-	cdr    *memCDR
+	rig
 	a      *sip.UA
 	gwAddr string
 	peerB  ringingPeer
@@ -34,14 +31,14 @@ type xferSIPRig struct {
 
 func newXferSIPRig(t *testing.T, base int) *xferSIPRig {
 	t.Helper()
-	x := &xferSIPRig{cdr: &memCDR{}, peerB: ringingPeer{calls: make(chan *sip.Call, 4)}}
+	x := &xferSIPRig{rig: rig{cdr: &memCDR{}}, peerB: ringingPeer{calls: make(chan *sip.Call, 4)}}
 	ub := startUA(t, sip.Config{
 		Listen:     []string{"udp:127.0.0.1:0"},
 		RTPPortMin: base, RTPPortMax: base + 499,
 		Accounts: []sip.Account{{Name: "b", User: "3001", Domain: "127.0.0.1"}},
 	}, x.peerB)
 	var ua *sip.UA
-	x.b, x.gw, ua = startSIPGateway(t, lineSim, Options{CDR: x.cdr, Config: Config{
+	x.board, x.gw, ua = startSIPGateway(t, lineSim, Options{CDR: x.cdr, Config: Config{
 		Zone:  "us",
 		Ports: []PortConfig{{Span: 1, Chan: 1, Extension: "2001", Account: "fxs1"}, {Span: 1, Chan: 2, Extension: "2002"}},
 		Lines: twoLines(nil),
@@ -63,29 +60,13 @@ func newXferSIPRig(t *testing.T, base int) *xferSIPRig {
 	return x
 }
 
-func (x *xferSIPRig) phone(t *testing.T, n int) *sim.Phone {
-	t.Helper()
-	p, err := x.b.Phone(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func (x *xferSIPRig) port(n int) PortStatus { return x.gw.Ports()[n-1] }
 
 // callFromA has peer A call phone 1, which answers; it returns A's call
 // and a pump clocking its media.
 func (x *xferSIPRig) callFromA(t *testing.T) (*sip.Call, *siptest.Pump) {
 	t.Helper()
-	ca, err := x.a.Dial(context.Background(), "a", "sip:2001@"+x.gwAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p1 := x.phone(t, 1)
-	waitReal(t, "phone 1 rings", 10*time.Second, p1.Ringing)
-	p1.OffHook()
-	waitEvent(t, ca, sip.EventAnswered)
+	ca := callPhone(t, x.a, "a", "sip:2001@"+x.gwAddr, x.phone(t, 1))
 	pa := siptest.NewPump(ca.Media())
 	t.Cleanup(pa.Close)
 	return ca, pa
@@ -208,7 +189,7 @@ func TestTransferPSTNCallerToSIPTarget(t *testing.T) {
 		t.Run(map[bool]string{false: "blind", true: "attended"}[attended], func(t *testing.T) {
 			x := newXferSIPRig(t, 56000+700*i)
 			p1 := x.phone(t, 1)
-			l1, _ := x.b.Line(1)
+			l1 := x.line(t, 1)
 			if err := l1.Ring("5551234", "Alice"); err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +211,7 @@ func TestTransferPSTNCallerToSIPTarget(t *testing.T) {
 // far party hanging up sends A a BYE and releases the line.
 func TestTransferSIPCallerToPSTNLine(t *testing.T) {
 	x := newXferSIPRig(t, 57500)
-	l1, _ := x.b.Line(1)
+	l1 := x.line(t, 1)
 	ca, pa := x.callFromA(t)
 	x.consult(t, "95551234")
 	waitReal(t, "the office collects the number", 15*time.Second, func() bool { return l1.Digits() == "5551234" })

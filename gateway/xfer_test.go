@@ -62,16 +62,7 @@ func TestTransferPSTNCallerToPhone(t *testing.T) {
 			r.waitFor(t, "line answered", 3*time.Second, l1.Answered)
 			r.waitFor(t, "connected", 3*time.Second, func() bool { return r.portState("2001") == PortConnected })
 
-			p1.Flash(300 * time.Millisecond)
-			r.board.Sleep(1200 * time.Millisecond)
-			p1.Dial("2002")
-			r.waitFor(t, "phone 2 rings", 5*time.Second, p2.Ringing)
-			if attended {
-				p2.OffHook()
-				r.waitFor(t, "consultation connected", 3*time.Second, func() bool { return r.portState("2002") == PortConnected })
-			}
-			p1.OnHook()
-			r.waitFor(t, "phone 1 idle", 3*time.Second, func() bool { return r.portState("2001") == PortIdle })
+			r.transferFrom1(t, p2, "2002", attended)
 			if !attended {
 				if !ringbackHeard(l1.Listen(6 * time.Second)) {
 					t.Error("the PSTN caller hears no ringback while phone 2 rings")
@@ -85,14 +76,7 @@ func TestTransferPSTNCallerToPhone(t *testing.T) {
 				cs := r.gw.Calls()
 				return len(cs) == 1 && cs[0].State == "connected" && cs[0].Direction == "transfer"
 			})
-			l1.PlayTone(1004, -10)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "phone 2", p2.Listen(time.Second), 1004, -10)
-			l1.StopPlay()
-			p2.PlayTone(1004, -16)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "the PSTN caller", l1.Listen(time.Second), 1004, -16)
-			p2.StopPlay()
+			r.exchangeTones(t, hears, l1, "the PSTN caller", p2, "phone 2")
 
 			if attended {
 				l1.Hangup()
@@ -137,14 +121,7 @@ func TestTransferPhoneToPSTNLine(t *testing.T) {
 				cs := r.gw.Calls()
 				return len(cs) == 1 && cs[0].Direction == "transfer" && r.lineStatus("pstn1").CallID == cs[0].ID
 			})
-			l1.PlayTone(1004, -10)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "phone 2", p2.Listen(time.Second), 1004, -10)
-			l1.StopPlay()
-			p2.PlayTone(1004, -16)
-			r.board.Sleep(300 * time.Millisecond)
-			hears(t, "the far party", l1.Listen(time.Second), 1004, -16)
-			p2.StopPlay()
+			r.exchangeTones(t, hears, l1, "the far party", p2, "phone 2")
 
 			if attended {
 				p2.OnHook()

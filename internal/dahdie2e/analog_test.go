@@ -256,11 +256,7 @@ func TestCallerIDAndRingCadence(t *testing.T) {
 // call and holds the first: the phone hears the second peer's tone and
 // not the first's. A second flash swaps back.
 func TestHookFlashCallWaiting(t *testing.T) {
-	needGuest(t)
-	d := startDaemon(t)
-	peer := startPeer(t)
-	ph := openPhone(t, 2)
-	time.Sleep(1500 * time.Millisecond)
+	d, peer, ph := startCall(t, 2)
 
 	c1, err := peer.ua.Dial(context.Background(), "peer", "sip:2002@"+sipAddr)
 	if err != nil {
@@ -320,11 +316,7 @@ func TestHookFlashCallWaiting(t *testing.T) {
 // (DAHDI_EVENT_PULSEDIGIT), and the daemon routes the number to the SIP
 // peer.
 func TestPulseDialledCall(t *testing.T) {
-	needGuest(t)
-	d := startDaemon(t)
-	peer := startPeer(t)
-	ph := openPhone(t, 2)
-	time.Sleep(1500 * time.Millisecond)
+	d, peer, ph := startCall(t, 2)
 
 	ph.hook(t, hal.HookOffHook)
 	time.Sleep(800 * time.Millisecond) // dial tone; past the seize debounce

@@ -103,17 +103,25 @@ func needGuest(t *testing.T) {
 	}
 }
 
+// startCall runs the daemon and the SIP peer and opens phone chanNum for a
+// call test, then waits out DAHDI's rxflashtime: a phone that went on hook
+// less than 1.25 s ago is flashing, not calling, and an earlier test may
+// have used it.
+func startCall(t *testing.T, chanNum int) (*daemon, *peer, *phone) {
+	t.Helper()
+	needGuest(t)
+	d := startDaemon(t)
+	p := startPeer(t)
+	ph := openPhone(t, chanNum)
+	time.Sleep(1500 * time.Millisecond)
+	return d, p, ph
+}
+
 // TestGatewayCallsAcrossDriver runs tipringd on the dahdi board and places
 // calls through it from both sides: the phone on the fxsks span calls a SIP
 // peer, and the SIP peer calls the phone.
 func TestGatewayCallsAcrossDriver(t *testing.T) {
-	needGuest(t)
-	d := startDaemon(t)
-	peer := startPeer(t)
-	ph := openPhone(t, 1)
-	// A phone that went on hook less than 1.25 s ago is flashing, not
-	// calling (DAHDI's rxflashtime); an earlier test may have used it.
-	time.Sleep(1500 * time.Millisecond)
+	d, peer, ph := startCall(t, 1)
 
 	t.Run("PhoneCallsSIPPeer", func(t *testing.T) {
 		ph.hook(t, hal.HookOffHook)

@@ -180,39 +180,50 @@ type cancelExchange func(x *rawRun, n int, ext, from string) (string, error)
 // response: the CANCEL gets 200 and the INVITE 487 (RFC 3261 9.2), whose
 // ACK the gateway accepts. Delivered in order over UDP, the CANCEL must
 // find the INVITE's transaction even though nothing has been answered yet.
-func cancelAtOnce(x *rawRun, n int, ext, from string) (string, error) {
+func cancelAtOnce(x *rawRun, n int, ext, from string) (_ string, err error) {
 	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
 	if err != nil {
 		return "", err
 	}
+	defer closeOnError(c, &err)
 	if err := c.invite(); err != nil {
-		c.close()
 		return "", err
 	}
 	if err := c.cancel(); err != nil {
-		c.close()
 		return "", err
 	}
 	return finishCancelled(x, c)
 }
 
-// finishCancelled expects 200 to the CANCEL and 487 to the INVITE, ACKs
-// the 487 and checks in the background that the ACK was accepted.
-func finishCancelled(x *rawRun, c *rawCall) (string, error) {
+// closeOnError closes c when *err is set: a call that failed is not
+// handed to lingerCheck, which closes the others.
+func closeOnError(c *rawCall, err *error) {
+	if *err != nil {
+		c.close()
+	}
+}
+
+// ackCancelled expects 200 to the CANCEL and 487 to the INVITE and ACKs
+// the 487; any other final response to the INVITE is ACKed too before the
+// error is returned.
+func ackCancelled(c *rawCall) error {
 	inv, cres, err := c.finals(5 * time.Second)
 	if err != nil {
-		c.close()
-		return "", err
+		return err
 	}
 	if inv.status != 487 || cres.status != 200 {
 		if inv.status >= 300 {
 			_ = c.ackFailure(inv)
 		}
-		c.close()
-		return "", fmt.Errorf("call %s: INVITE %v, CANCEL %v; want 487 and 200 (RFC 3261 9.2); received %v", c.from, inv, cres, c.received())
+		return fmt.Errorf("call %s: INVITE %v, CANCEL %v; want 487 and 200 (RFC 3261 9.2); received %v", c.from, inv, cres, c.received())
 	}
-	if err := c.ackFailure(inv); err != nil {
-		c.close()
+	return c.ackFailure(inv)
+}
+
+// finishCancelled runs ackCancelled and checks in the background that the
+// ACK was accepted.
+func finishCancelled(x *rawRun, c *rawCall) (string, error) {
+	if err := ackCancelled(c); err != nil {
 		return "", err
 	}
 	x.linger(c, time.Now())
@@ -226,38 +237,33 @@ func finishCancelled(x *rawRun, c *rawCall) (string, error) {
 // branch and CSeq as 9.1 requires and so is indistinguishable from a
 // retransmission of the first; it must now find the pending INVITE (9.2):
 // 200, 487, and the phone stops ringing.
-func cancelReordered(x *rawRun, n int, ext, from string) (string, error) {
+func cancelReordered(x *rawRun, n int, ext, from string) (_ string, err error) {
 	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
 	if err != nil {
 		return "", err
 	}
+	defer closeOnError(c, &err)
 	if err := c.cancel(); err != nil {
-		c.close()
 		return "", err
 	}
 	res, err := c.next(5*time.Second, "response to the early CANCEL", response("CANCEL", 200, 699))
 	if err != nil {
-		c.close()
 		return "", err
 	}
 	if res.status != 481 {
-		c.close()
 		return "", fmt.Errorf("call %s: CANCEL without INVITE answered %v, want 481 (RFC 3261 9.2)", from, res)
 	}
 	if err := c.invite(); err != nil {
-		c.close()
 		return "", err
 	}
 	ring, err := c.next(5*time.Second, "180 after the INVITE", response("INVITE", 180, 699))
 	if err != nil {
-		c.close()
 		return "", err
 	}
 	if ring.status != 180 {
 		if ring.status >= 300 {
 			_ = c.ackFailure(ring)
 		}
-		c.close()
 		return "", fmt.Errorf("call %s: INVITE after a rejected CANCEL answered %v, want 180", from, ring)
 	}
 	// The 180 leaves as the port is told to ring; the port reports
@@ -269,7 +275,6 @@ func cancelReordered(x *rawRun, n int, ext, from string) (string, error) {
 		}
 	}
 	if err := c.cancel(); err != nil {
-		c.close()
 		return "", err
 	}
 	return finishCancelled(x, c)
@@ -280,54 +285,37 @@ func cancelReordered(x *rawRun, n int, ext, from string) (string, error) {
 // INVITE and again after a few milliseconds, or (odd calls) after the
 // 487 has been ACKed, as when the first 200 was lost. Every copy gets 200,
 // none a second 487 or a 481.
-func cancelRetransmitted(x *rawRun, n int, ext, from string) (string, error) {
+func cancelRetransmitted(x *rawRun, n int, ext, from string) (_ string, err error) {
 	c, err := newRawCall(x.r.sipPort, ext, from, x.rtp)
 	if err != nil {
 		return "", err
 	}
+	defer closeOnError(c, &err)
 	late := from[len(from)-1]%2 == 1
 	if err := c.invite(); err != nil {
-		c.close()
 		return "", err
 	}
 	if err := c.cancel(); err != nil {
-		c.close()
 		return "", err
 	}
 	if !late {
 		time.Sleep(jitter(0, 20*time.Millisecond))
 		if err := c.cancel(); err != nil {
-			c.close()
 			return "", err
 		}
 	}
-	inv, cres, err := c.finals(5 * time.Second)
-	if err != nil {
-		c.close()
-		return "", err
-	}
-	if inv.status != 487 || cres.status != 200 {
-		if inv.status >= 300 {
-			_ = c.ackFailure(inv)
-		}
-		c.close()
-		return "", fmt.Errorf("call %s: INVITE %v, CANCEL %v; want 487 and 200", from, inv, cres)
-	}
-	if err := c.ackFailure(inv); err != nil {
-		c.close()
+	if err := ackCancelled(c); err != nil {
 		return "", err
 	}
 	ackAt := time.Now()
 	if late {
 		if err := c.cancel(); err != nil {
-			c.close()
 			return "", err
 		}
 	}
 	deadline := time.Now().Add(2 * time.Second)
 	for countResponses(c.received(), "CANCEL", 200) < 2 {
 		if ms := c.received(); countResponses(ms, "CANCEL", 481) > 0 || time.Now().After(deadline) {
-			c.close()
 			return "", fmt.Errorf("call %s: retransmitted CANCEL not answered 200: %v", from, ms)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -342,14 +330,28 @@ func cancelRetransmitted(x *rawRun, n int, ext, from string) (string, error) {
 func runRawCalls(t *testing.T, r *rig, tag string, calls int, rtp int, ex cancelExchange) map[string]string {
 	t.Helper()
 	x := &rawRun{t: t, r: r, rtp: rtp}
+	outcomes := callEachPort(t, r, calls,
+		func(n, k int) string { return fmt.Sprintf("7%s%d%02d", tag, n, k) },
+		func(n, _ int, ext, from string) (string, error) { return ex(x, n, ext, from) })
+	x.lingers.Wait()
+	return outcomes
+}
+
+// callEachPort places calls calls on each FXS port, the ports in
+// parallel: call k on port n (1-based) comes from number(n, k) and is
+// placed by place, which returns the caller's outcome. After each call it
+// waits until the port is idle and its phone silent, and stops calling on
+// a port that is not. It returns the caller's outcome per number.
+func callEachPort(t *testing.T, r *rig, calls int, number func(n, k int) string, place func(n, k int, ext, from string) (string, error)) map[string]string {
+	t.Helper()
 	var mu sync.Mutex
 	outcomes := map[string]string{}
 	var wg sync.WaitGroup
 	for i, ext := range cancelPorts {
 		wg.Go(func() {
 			for k := range calls {
-				from := fmt.Sprintf("7%s%d%02d", tag, i+1, k)
-				out, err := ex(x, i+1, ext, from)
+				from := number(i+1, k)
+				out, err := place(i+1, k, ext, from)
 				if err != nil {
 					t.Error(err)
 				}
@@ -364,7 +366,6 @@ func runRawCalls(t *testing.T, r *rig, tag string, calls int, rtp int, ex cancel
 		})
 	}
 	wg.Wait()
-	x.lingers.Wait()
 	return outcomes
 }
 
@@ -587,30 +588,18 @@ func TestRawCancelCrossesAnswer(t *testing.T) {
 	outcomes := map[string]string{}
 	var latencies []time.Duration
 	run := func(calls int, d func(port, k int) (time.Duration, bool)) {
-		var wg sync.WaitGroup
-		for i, ext := range cancelPorts {
-			wg.Go(func() {
-				for k := range calls {
-					from := fmt.Sprintf("79%d%02d%d", i+1, k, calls)
-					dk, none := d(i, k)
-					out, lat, err := crossAnswer(x, i+1, ext, from, dk, none)
-					if err != nil {
-						t.Error(err)
-					}
+		maps.Copy(outcomes, callEachPort(t, r, calls,
+			func(n, k int) string { return fmt.Sprintf("79%d%02d%d", n, k, calls) },
+			func(n, k int, ext, from string) (string, error) {
+				dk, none := d(n-1, k)
+				out, lat, err := crossAnswer(x, n, ext, from, dk, none)
+				if lat > 0 {
 					mu.Lock()
-					outcomes[from] = out
-					if lat > 0 {
-						latencies = append(latencies, lat)
-					}
+					latencies = append(latencies, lat)
 					mu.Unlock()
-					if err := portQuiet(r, i+1, ext, 5*time.Second); err != nil {
-						t.Errorf("call %s: %v", from, err)
-						return
-					}
 				}
-			})
-		}
-		wg.Wait()
+				return out, err
+			}))
 	}
 	start := time.Now()
 	run(1, func(int, int) (time.Duration, bool) { return 0, true })

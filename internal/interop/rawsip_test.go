@@ -220,64 +220,43 @@ Content-Length: %d
 %s`, c.ruri, c.local, c.branch, c.fromHdr(), c.ruri, c.callID, c.from, c.local, len(sdp)+strings.Count(sdp, "\n"), sdp))
 }
 
-// cancel sends a CANCEL for the INVITE: same Request-URI, Call-ID, From,
-// To and top Via (branch), CSeq number, method CANCEL (RFC 3261 9.1).
-func (c *rawCall) cancel() error {
-	return c.send(fmt.Sprintf(`CANCEL %s SIP/2.0
+// request sends a bodiless request of the call's dialog (RFC 3261 8.1.1):
+// method to uri with CSeq seq, top Via branch, and the To header to.
+func (c *rawCall) request(method, uri, branch, to string, seq int) error {
+	return c.send(fmt.Sprintf(`%s %s SIP/2.0
 Via: SIP/2.0/UDP %s;branch=%s;rport
 Max-Forwards: 70
 From: %s
-To: <%s>
+To: %s
 Call-ID: %s
-CSeq: 1 CANCEL
+CSeq: %d %s
 Content-Length: 0
 
-`, c.ruri, c.local, c.branch, c.fromHdr(), c.ruri, c.callID))
+`, method, uri, c.local, branch, c.fromHdr(), to, c.callID, seq, method))
+}
+
+// cancel sends a CANCEL for the INVITE: same Request-URI, Call-ID, From,
+// To and top Via (branch), CSeq number, method CANCEL (RFC 3261 9.1).
+func (c *rawCall) cancel() error {
+	return c.request("CANCEL", c.ruri, c.branch, "<"+c.ruri+">", 1)
 }
 
 // ackFailure acknowledges a non-2xx final response to the INVITE: part of
 // the INVITE transaction, same branch, the response's To (RFC 3261
 // 17.1.1.3).
 func (c *rawCall) ackFailure(res *rawMsg) error {
-	return c.send(fmt.Sprintf(`ACK %s SIP/2.0
-Via: SIP/2.0/UDP %s;branch=%s;rport
-Max-Forwards: 70
-From: %s
-To: %s
-Call-ID: %s
-CSeq: 1 ACK
-Content-Length: 0
-
-`, c.ruri, c.local, c.branch, c.fromHdr(), res.header("To"), c.callID))
+	return c.request("ACK", c.ruri, c.branch, res.header("To"), 1)
 }
 
 // ack2xx acknowledges a 2xx: a new transaction to the remote target
 // (RFC 3261 13.2.2.4).
 func (c *rawCall) ack2xx(res *rawMsg) error {
-	return c.send(fmt.Sprintf(`ACK %s SIP/2.0
-Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s;rport
-Max-Forwards: 70
-From: %s
-To: %s
-Call-ID: %s
-CSeq: 1 ACK
-Content-Length: 0
-
-`, res.contactURI(), c.local, token(), c.fromHdr(), res.header("To"), c.callID))
+	return c.request("ACK", res.contactURI(), "z9hG4bK-"+token(), res.header("To"), 1)
 }
 
 // bye ends the dialog the 2xx res established.
 func (c *rawCall) bye(res *rawMsg) error {
-	return c.send(fmt.Sprintf(`BYE %s SIP/2.0
-Via: SIP/2.0/UDP %s;branch=z9hG4bK-%s;rport
-Max-Forwards: 70
-From: %s
-To: %s
-Call-ID: %s
-CSeq: 2 BYE
-Content-Length: 0
-
-`, res.contactURI(), c.local, token(), c.fromHdr(), res.header("To"), c.callID))
+	return c.request("BYE", res.contactURI(), "z9hG4bK-"+token(), res.header("To"), 2)
 }
 
 // respond answers a request of the gateway.

@@ -26,9 +26,15 @@ type nullLeg struct{}
 func (nullLeg) Push([]int16)   {}
 func (nullLeg) Pull(f []int16) { clear(f) }
 
-func benchPort(b *testing.B, zone string, connected bool) {
+// benchPort measures one 20 ms frame of a port in zone, idle or in a
+// connected call; progress, when set, is the port's progress detector.
+func benchPort(b *testing.B, zone string, connected bool, progress ...ProgressDetector) {
 	z, _ := tone.LookupZone(zone)
-	p, err := NewPort(nullChannel{}, Config{Zone: z}, nil)
+	cfg := Config{Zone: z}
+	if len(progress) > 0 {
+		cfg.Progress = progress[0]
+	}
+	p, err := NewPort(nullChannel{}, cfg, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

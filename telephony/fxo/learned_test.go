@@ -187,24 +187,5 @@ func BenchmarkLearnedProgress(b *testing.B) {
 // BenchmarkPortConnectedLearnt is BenchmarkPortConnected on a line with a
 // learnt disconnect tone configured.
 func BenchmarkPortConnectedLearnt(b *testing.B) {
-	z, _ := tone.LookupZone("de")
-	p, err := NewPort(nullChannel{}, Config{Zone: z, Progress: learnedDetector(b, "de", "busy 480 Hz 300/200 ms")}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	lp, err := p.newLoop()
-	if err != nil {
-		b.Fatal(err)
-	}
-	lp.line = Line{State: Connected, Outgoing: true}
-	lp.audio = true
-	lp.leg = nullLeg{}
-	measure.Sine(lp.rx, 700, -20, 0)
-	frame := hal.FrameDuration(len(lp.rx))
-	b.ReportAllocs()
-	for b.Loop() {
-		lp.now += frame
-		p.step(lp)
-		copy(lp.ref, lp.tx)
-	}
+	benchPort(b, "de", true, learnedDetector(b, "de", "busy 480 Hz 300/200 ms"))
 }
